@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file forumsearch.h
+ * @brief libforumsearch: full-text search for forum threads (C API).
+ *
+ * One Xapian document per post; Chinese text is searched by exact
+ * substring (a query finds every post whose normalized text contains it),
+ * ranked by BM25 with boosts for titles and for matches that fall on
+ * word boundaries.
+ *
+ * Conventions:
+ * - Every fallible call returns a forum_status_t; FORUM_OK is 0.
+ * - Text is UTF-8 given as (pointer, length); it need not be
+ *   NUL-terminated. Offsets are byte offsets into the text you passed.
+ * - A `T **out` result is the caller's and is freed with forum_T_destroy();
+ *   `const` pointers returned by the library are borrowed from their parent
+ *   handle and stay valid until the call noted in the function's comment.
+ * - Destructors accept NULL and never fail.
+ * - Separate handles may be used from separate threads at the same time;
+ *   one handle must not be used from two threads at once.
+ */
+#ifndef FORUMSEARCH_H
+#define FORUMSEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define FORUM_BEGIN_DECLS extern "C" {
+#define FORUM_END_DECLS }
+#else
+#define FORUM_BEGIN_DECLS
+#define FORUM_END_DECLS
+#endif
+
+#if defined(__GNUC__)
+#define FORUM_API __attribute__((visibility("default")))
+#else
+#define FORUM_API
+#endif
+
+#define FORUM_VERSION_MAJOR 0
+#define FORUM_VERSION_MINOR 1
+#define FORUM_VERSION_PATCH 0
+#define FORUM_CHECK_VERSION(major, minor, patch)                            \
+    (FORUM_VERSION_MAJOR > (major) ||                                       \
+     (FORUM_VERSION_MAJOR == (major) && FORUM_VERSION_MINOR > (minor)) ||   \
+     (FORUM_VERSION_MAJOR == (major) && FORUM_VERSION_MINOR == (minor) &&   \
+      FORUM_VERSION_PATCH >= (patch)))
+
+FORUM_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ */
+/* Status                                                             */
+/* ------------------------------------------------------------------ */
+
+/** Result of every fallible call. */
+typedef enum forum_status {
+    FORUM_OK = 0,
+    FORUM_ITER_DONE,  /**< An iterator has no more items (not an error). */
+    FORUM_ENOTFOUND,  /**< No database (or document) at that place. */
+    FORUM_ELOCKED,    /**< Another process is writing the database. */
+    FORUM_EMODIFIED,  /**< The database changed under a reader; retry. */
+    FORUM_EQUERY,     /**< The query string is malformed. */
+    FORUM_EPARSE,     /**< An input file could not be parsed at all. */
+    FORUM_ENOMEM,     /**< Out of memory. */
+    FORUM_EIO,        /**< File system error or a corrupt database. */
+    FORUM_EINVAL,     /**< A bad argument. */
+    FORUM_EINTERNAL,  /**< A bug, or an error from a library we use. */
+    FORUM_STATUS_LAST
+} forum_status_t;
+
+/** A short English description of a status ("database is locked").
+ *  Never NULL; the string is static. */
+FORUM_API const char *forum_status_to_string(forum_status_t status);
+
+/** "0.1.0". Static string. */
+FORUM_API const char *forum_version_string(void);
+
+/** Versions of the libraries in use: "Xapian 1.4.22, ICU 72.1". Static. */
+FORUM_API const char *forum_dependency_versions(void);
+
+/** Frees memory the library allocated for the caller (error messages,
+ *  normalized text). Accepts NULL. */
+FORUM_API void forum_free(void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Opaque types                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct forum_db forum_db_t;
+typedef struct forum_query forum_query_t;
+typedef struct forum_results forum_results_t;
+typedef struct forum_tokenizer forum_tokenizer_t;
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics about input files                                      */
+/* ------------------------------------------------------------------ */
+
+typedef enum forum_severity {
+    FORUM_WARNING = 0, /**< Something odd; nothing was lost. */
+    FORUM_ERROR = 1    /**< Part of the input (a post or a file) was skipped. */
+} forum_severity_t;
+
+/**
+ * Receives one problem found in an input file. @p path is the file as the
+ * caller named it, @p line is 1-based (0 when the whole file is meant).
+ * The strings are valid only during the call.
+ */
+typedef void (*forum_diag_fn)(void *payload, const char *path, size_t line,
+                              forum_severity_t severity, const char *message);
+
+/* ------------------------------------------------------------------ */
+/* Options                                                            */
+/* ------------------------------------------------------------------ */
+
+#define FORUM_INDEX_OPTIONS_VERSION 1
+
+/** Options for forum_db_index_path() and forum_db_index_buffer(). */
+typedef struct forum_index_options {
+    unsigned int version;      /**< FORUM_INDEX_OPTIONS_VERSION. */
+    /** Commit after this many files (0 = only at the end). */
+    unsigned int commit_every_files;
+    /** Re-index files even when their size and mtime are unchanged. */
+    bool force;
+    /** Where problems with input files go (NULL: dropped). */
+    forum_diag_fn diag;
+    void *diag_payload;
+    /** Called after each file: files done, files in total (0 if unknown). */
+    void (*progress)(void *payload, uint64_t done, uint64_t total);
+    void *progress_payload;
+} forum_index_options_t;
+
+#define FORUM_INDEX_OPTIONS_INIT {FORUM_INDEX_OPTIONS_VERSION, 200, false, \
+                                  NULL, NULL, NULL, NULL}
+
+/** Fills @p opts with the defaults. Returns FORUM_EINVAL for an unknown
+ *  @p version. */
+FORUM_API forum_status_t forum_index_options_init(forum_index_options_t *opts,
+                                                  unsigned int version);
+
+/** What one indexing run did. */
+typedef struct forum_index_stats {
+    uint64_t files_seen;      /**< Thread files found under the paths. */
+    uint64_t files_indexed;   /**< Parsed and (re)written. */
+    uint64_t files_unchanged; /**< Skipped because size+mtime matched. */
+    uint64_t files_skipped;   /**< Unreadable or unparseable. */
+    uint64_t files_removed;   /**< Gone from disk; their posts deleted. */
+    uint64_t threads;         /**< Threads written. */
+    uint64_t posts;           /**< Posts (documents) written. */
+    uint64_t text_bytes;      /**< Bytes of post text analysed. */
+    uint64_t warnings;        /**< Diagnostics of FORUM_WARNING. */
+    uint64_t errors;          /**< Diagnostics of FORUM_ERROR. */
+} forum_index_stats_t;
+
+typedef enum forum_sort {
+    FORUM_SORT_RELEVANCE = 0, /**< Best match first. */
+    FORUM_SORT_DATE,          /**< Newest first. */
+    FORUM_SORT_FLOOR          /**< Thread order: by thread, then floor. */
+} forum_sort_t;
+
+#define FORUM_SEARCH_OPTIONS_VERSION 1
+
+/** Options for forum_query_create(). */
+typedef struct forum_search_options {
+    unsigned int version;  /**< FORUM_SEARCH_OPTIONS_VERSION. */
+    forum_sort_t sort;
+    /** One hit per thread (its best post) instead of one per post. */
+    bool collapse_threads;
+    size_t offset;         /**< Hits to skip. */
+    size_t limit;          /**< Hits to return at most. */
+} forum_search_options_t;
+
+#define FORUM_SEARCH_OPTIONS_INIT {FORUM_SEARCH_OPTIONS_VERSION, \
+                                   FORUM_SORT_RELEVANCE, true, 0, 10}
+
+/** Fills @p opts with the defaults. FORUM_EINVAL for an unknown version. */
+FORUM_API forum_status_t forum_search_options_init(
+    forum_search_options_t *opts, unsigned int version);
+
+/* ------------------------------------------------------------------ */
+/* Database                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef enum forum_db_mode {
+    FORUM_DB_READ = 0,       /**< Search only. */
+    FORUM_DB_WRITE = 1,      /**< Create if missing; index and search. */
+    FORUM_DB_WRITE_WAIT = 2  /**< As WRITE, but wait for another writer. */
+} forum_db_mode_t;
+
+/**
+ * Opens the database at @p path.
+ *
+ * @param[out] out     the new handle, freed with forum_db_destroy().
+ * @param path         a directory (created for the write modes).
+ * @param mode         see forum_db_mode_t.
+ * @param[out] errmsg  optional; on failure a message the caller frees
+ *                     with forum_free(), else set to NULL.
+ * @return FORUM_OK; FORUM_ENOTFOUND (no database there, read mode);
+ *         FORUM_ELOCKED (another writer, FORUM_DB_WRITE); FORUM_EIO
+ *         (corrupt or unreadable); FORUM_ENOMEM; FORUM_EINVAL.
+ */
+FORUM_API forum_status_t forum_db_open(forum_db_t **out, const char *path,
+                                       forum_db_mode_t mode, char **errmsg);
+
+/**
+ * Commits pending changes (write modes) and releases the database; the
+ * handle must still be passed to forum_db_destroy().
+ * @return FORUM_OK, or FORUM_EIO when the final commit failed (the
+ *         database then holds the last successful commit).
+ */
+FORUM_API forum_status_t forum_db_close(forum_db_t *db);
+
+/** Frees the handle. Pending changes that were not committed by
+ *  forum_db_close() or forum_db_commit() are discarded. */
+FORUM_API void forum_db_destroy(forum_db_t *db);
+
+/** The message of the last failed call on @p db ("" if none). Borrowed:
+ *  valid until the next call on @p db. */
+FORUM_API const char *forum_db_last_error(const forum_db_t *db);
+
+/** Makes all changes so far durable and visible to readers.
+ *  @return FORUM_OK, FORUM_EIO, FORUM_EINVAL (read-only handle). */
+FORUM_API forum_status_t forum_db_commit(forum_db_t *db);
+
+/** Number of posts in the database. */
+FORUM_API forum_status_t forum_db_post_count(forum_db_t *db,
+                                             uint64_t *out);
+
+/* ------------------------------------------------------------------ */
+/* Indexing                                                           */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Indexes every thread file under @p path (a directory, searched
+ * recursively, or one file). Thread ids are paths relative to @p path
+ * without the extension; the board is the first directory below @p path.
+ * `*.jsonl` files hold one thread per line; other regular files are read
+ * as scraped thread text. Files that vanished since the last run under the
+ * same @p path have their posts deleted.
+ *
+ * Problems with individual files are reported through opts->diag and
+ * counted in @p stats; they do not make the call fail.
+ *
+ * @param opts   NULL for the defaults.
+ * @param[out] stats  optional; filled in even when the call fails.
+ * @return FORUM_OK; FORUM_ENOTFOUND (@p path does not exist); FORUM_EIO;
+ *         FORUM_ENOMEM; FORUM_EINVAL (read-only handle).
+ */
+FORUM_API forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
+                                             const forum_index_options_t *opts,
+                                             forum_index_stats_t *stats);
+
+/**
+ * Indexes one thread file held in memory, as if it were the file @p name
+ * (a relative path: "board/thread.txt" or "board/threads.jsonl") under
+ * an indexed root. Replaces the posts previously indexed from @p name.
+ * @return as forum_db_index_path(); FORUM_EPARSE when nothing in the
+ *         buffer could be indexed.
+ */
+FORUM_API forum_status_t forum_db_index_buffer(
+    forum_db_t *db, const char *name, const char *bytes, size_t len,
+    const forum_index_options_t *opts, forum_index_stats_t *stats);
+
+/* ------------------------------------------------------------------ */
+/* Query and results                                                  */
+/* ------------------------------------------------------------------ */
+
+/** One result. Borrowed from its forum_results_t: valid until the next
+ *  forum_results_next() on it or its destruction. */
+typedef struct forum_hit {
+    const char *thread_id;
+    const char *title;
+    const char *board;
+    const char *author;
+    const char *source;     /**< Site / source line of the thread. */
+    const char *path;       /**< File the post came from, relative. */
+    const char *text;       /**< The post text as written. */
+    size_t text_len;
+    int floor;              /**< 0 = the article, N = reply N. */
+    int64_t date;           /**< Unix seconds; INT64_MIN when unknown. */
+    double score;           /**< Higher is better; 0 when sorted. */
+    uint64_t thread_matches;/**< Posts of this thread that matched. */
+    uint32_t rank;          /**< 0-based rank in the whole result list. */
+} forum_hit_t;
+
+/** A highlighted excerpt of a post. */
+typedef struct forum_span {
+    size_t start, end;      /**< Byte range in forum_snippet_t.text. */
+} forum_span_t;
+
+typedef struct forum_snippet {
+    const char *text;       /**< UTF-8, NUL-terminated; "…" where cut. */
+    size_t len;
+    const forum_span_t *marks; /**< Matched ranges, ascending, disjoint. */
+    size_t n_marks;
+} forum_snippet_t;
+
+/**
+ * Parses @p query (see README "Query syntax") for @p db.
+ *
+ * @param[out] out  freed with forum_query_destroy().
+ * @param opts      NULL for the defaults.
+ * @return FORUM_OK; FORUM_EQUERY when the query is malformed: then
+ *         forum_db_last_error() reads "column N: what is wrong" and
+ *         forum_db_last_error_column() gives N (1-based, in characters).
+ */
+FORUM_API forum_status_t forum_query_create(forum_query_t **out,
+                                            forum_db_t *db, const char *query,
+                                            size_t len,
+                                            const forum_search_options_t *opts);
+
+/** Column (1-based, in characters) of the last FORUM_EQUERY, 0 if none. */
+FORUM_API size_t forum_db_last_error_column(const forum_db_t *db);
+
+/** The parsed query as text, e.g. `AND("川普", "openai")`. Borrowed from
+ *  the query. */
+FORUM_API const char *forum_query_describe(const forum_query_t *query);
+
+/** Frees the query and every result set it produced. */
+FORUM_API void forum_query_destroy(forum_query_t *query);
+
+/**
+ * Runs the query. Reopens the database first and retries a bounded number
+ * of times if a writer commits meanwhile.
+ *
+ * @param[out] out  borrowed from @p query: freed by forum_results_destroy()
+ *                  or with the query.
+ * @return FORUM_OK; FORUM_EMODIFIED (the database kept changing);
+ *         FORUM_EIO; FORUM_ENOMEM; FORUM_EINTERNAL. Details in
+ *         forum_db_last_error().
+ */
+FORUM_API forum_status_t forum_query_run(forum_query_t *query,
+                                         forum_results_t **out);
+
+/** Number of matching posts and (when collapsing) threads, exact. */
+FORUM_API void forum_results_counts(const forum_results_t *results,
+                                    uint64_t *posts_out,
+                                    uint64_t *threads_out);
+
+/**
+ * Typical usage:
+ * @code
+ *   forum_results_t *res;
+ *   const forum_hit_t *hit;
+ *   forum_status_t st = forum_query_run(query, &res);
+ *   while (st == FORUM_OK && (st = forum_results_next(res, &hit)) == FORUM_OK)
+ *       printf("%s #%d %s\n", hit->title, hit->floor, hit->author);
+ *   if (st != FORUM_ITER_DONE) fprintf(stderr, "%s\n", forum_db_last_error(db));
+ * @endcode
+ * @return FORUM_OK with @p out set; FORUM_ITER_DONE after the last hit;
+ *         FORUM_EIO / FORUM_ENOMEM / FORUM_EINTERNAL.
+ */
+FORUM_API forum_status_t forum_results_next(forum_results_t *results,
+                                            const forum_hit_t **out);
+
+/** Frees a result set early (else the query frees it). Accepts NULL. */
+FORUM_API void forum_results_destroy(forum_results_t *results);
+
+#define FORUM_SNIPPET_OPTIONS_VERSION 1
+
+typedef struct forum_snippet_options {
+    unsigned int version;    /**< FORUM_SNIPPET_OPTIONS_VERSION. */
+    size_t max_chars;        /**< Characters of post text at most. */
+    size_t max_fragments;    /**< Separate excerpts at most. */
+} forum_snippet_options_t;
+
+#define FORUM_SNIPPET_OPTIONS_INIT {FORUM_SNIPPET_OPTIONS_VERSION, 120, 3}
+
+/**
+ * Highlights @p hit (the current hit of @p results) for the query.
+ * @param opts  NULL for the defaults.
+ * @param[out] out  freed with forum_snippet_destroy().
+ * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINVAL.
+ */
+FORUM_API forum_status_t forum_results_snippet(
+    forum_results_t *results, const forum_hit_t *hit,
+    const forum_snippet_options_t *opts, forum_snippet_t **out);
+
+FORUM_API void forum_snippet_destroy(forum_snippet_t *snippet);
+
+/* ------------------------------------------------------------------ */
+/* Text analysis                                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Normalizes text the way the index does: NFKC, case folding,
+ * Traditional→Simplified, runs of white space collapsed to one space,
+ * invalid UTF-8 replaced by U+FFFD.
+ * @param[out] out      NUL-terminated; free with forum_free().
+ * @param[out] out_len  its length in bytes.
+ * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINTERNAL (ICU unusable).
+ */
+FORUM_API forum_status_t forum_normalize(char **out, size_t *out_len,
+                                         const char *text, size_t len);
+
+/** Kinds of token passed to a forum_token_fn. */
+typedef enum forum_token_kind {
+    FORUM_TOKEN_WORD = 0,   /**< A Latin/digit word (case-folded). */
+    FORUM_TOKEN_CJK_WORD,   /**< An ICU dictionary word of CJK text. */
+    FORUM_TOKEN_NGRAM,      /**< A CJK 1-, 2- or 3-gram. */
+    FORUM_TOKEN_ALIGNED     /**< A 2-/3-gram that starts and ends on word
+                                 boundaries (used for ranking). */
+} forum_token_kind_t;
+
+/**
+ * Receives one token: the normalized token text (valid during the call
+ * only) and the byte range of the original text it came from. A nonzero
+ * return stops tokenization and is returned by forum_tokenize().
+ */
+typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
+                              const char *token, size_t token_len,
+                              size_t start, size_t end);
+
+/** Flags for forum_tokenize(). */
+#define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Index-time analysis. */
+#define FORUM_TOKENIZE_QUERY 0x1    /**< Query-time analysis. */
+
+/** Creates a tokenizer (it owns an ICU break iterator).
+ *  @return FORUM_OK, FORUM_ENOMEM, FORUM_EINTERNAL. */
+FORUM_API forum_status_t forum_tokenizer_create(forum_tokenizer_t **out);
+
+FORUM_API void forum_tokenizer_destroy(forum_tokenizer_t *tok);
+
+/**
+ * Splits @p text into the tokens the index uses. Invalid UTF-8 is never
+ * an error.
+ * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINTERNAL, or the callback's
+ *         nonzero return value.
+ */
+FORUM_API int forum_tokenize(forum_tokenizer_t *tok, const char *text,
+                             size_t len, int flags, forum_token_fn cb,
+                             void *payload);
+
+FORUM_END_DECLS
+
+#endif /* FORUMSEARCH_H */
