@@ -279,7 +279,8 @@ typedef struct forum_hit {
     const char *text;       /**< The post text as written. */
     size_t text_len;
     int floor;              /**< 0 = the article, N = reply N. */
-    int64_t date;           /**< Unix seconds; INT64_MIN when unknown. */
+    int64_t date;           /**< Unix seconds: the post's date, else its
+                                 thread's; INT64_MIN when unknown. */
     double score;           /**< Higher is better; 0 when sorted. */
     uint64_t thread_matches;/**< Posts of this thread that matched. */
     uint32_t rank;          /**< 0-based rank in the whole result list. */
@@ -398,10 +399,9 @@ FORUM_API forum_status_t forum_normalize(char **out, size_t *out_len,
 /** Kinds of token passed to a forum_token_fn. */
 typedef enum forum_token_kind {
     FORUM_TOKEN_WORD = 0,   /**< A Latin/digit word (case-folded). */
-    FORUM_TOKEN_CJK_WORD,   /**< An ICU dictionary word of CJK text. */
     FORUM_TOKEN_NGRAM,      /**< A CJK 1-, 2- or 3-gram. */
-    FORUM_TOKEN_ALIGNED     /**< A 2-/3-gram that starts and ends on word
-                                 boundaries (used for ranking). */
+    FORUM_TOKEN_ALIGNED     /**< A CJK 2-/3-gram that starts and ends on
+                                 ICU word boundaries (used for ranking). */
 } forum_token_kind_t;
 
 /**
@@ -414,8 +414,11 @@ typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
                               size_t start, size_t end);
 
 /** Flags for forum_tokenize(). */
-#define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Index-time analysis. */
-#define FORUM_TOKENIZE_QUERY 0x1    /**< Query-time analysis. */
+#define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every term the index stores. */
+/** The terms a query needs: each Latin word; for a CJK run of n
+ *  characters the one n-gram when n <= 3 (plus its ALIGNED form when
+ *  n is 2 or 3), else trigrams covering the run. */
+#define FORUM_TOKENIZE_QUERY 0x1
 
 /** Creates a tokenizer (it owns an ICU break iterator).
  *  @return FORUM_OK, FORUM_ENOMEM, FORUM_EINTERNAL. */

@@ -1,0 +1,244 @@
+/* forumsearch — the analyzer: ICU word breaking plus CJK n-grams.
+ *
+ * Why n-grams: ICU's dictionary segmentation depends on context (it
+ * splits 马斯克向川普 as 马|斯克|向川|普), so an index of ICU words alone
+ * cannot find 川普 there. Every CJK run is therefore indexed as its
+ * unigrams, bigrams and trigrams (no positions); a query of up to three
+ * characters is one exact term, a longer one is the AND of covering
+ * trigrams, verified against the stored text. ICU's word boundaries are
+ * used for ranking only: an n-gram that starts and ends on a boundary is
+ * also indexed as an ALIGNED term (川普 in 川|普|今天, but not in
+ * 四川|普通|话), and a query boosts posts that have it.
+ */
+#include "analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+
+#include "utf8.h"
+
+struct forum_tokenizer {
+    UBreakIterator *breaker;
+    fsi_normalized_t norm;
+    unsigned char *boundary; /* boundary[i]: an ICU word boundary at byte i. */
+    size_t boundary_cap;
+    /* Byte offsets of the characters of the current CJK run. */
+    size_t *run;
+    size_t run_cap;
+};
+
+forum_status_t forum_tokenizer_create(forum_tokenizer_t **out)
+{
+    if (out == NULL)
+        return FORUM_EINVAL;
+    *out = NULL;
+    forum_tokenizer_t *tok = calloc(1, sizeof *tok);
+    if (tok == NULL)
+        return FORUM_ENOMEM;
+    UErrorCode err = U_ZERO_ERROR;
+    tok->breaker = ubrk_open(UBRK_WORD, "zh", NULL, 0, &err);
+    if (U_FAILURE(err)) {
+        free(tok);
+        return err == U_MEMORY_ALLOCATION_ERROR ? FORUM_ENOMEM
+                                                 : FORUM_EINTERNAL;
+    }
+    *out = tok;
+    return FORUM_OK;
+}
+
+void forum_tokenizer_destroy(forum_tokenizer_t *tok)
+{
+    if (tok == NULL)
+        return;
+    ubrk_close(tok->breaker);
+    fsi_normalized_free(&tok->norm);
+    free(tok->boundary);
+    free(tok->run);
+    free(tok);
+}
+
+const fsi_normalized_t *fsi_tokenizer_normalized(const forum_tokenizer_t *tok)
+{
+    return &tok->norm;
+}
+
+static int reserve(void **array, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 256;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc(*array, n * size);
+    if (grown == NULL)
+        return -1;
+    *array = grown;
+    *cap = n;
+    return 0;
+}
+
+static int segment_has_cjk(const char *text, size_t start, size_t end)
+{
+    for (size_t pos = start; pos < end;) {
+        if ((unsigned char)text[pos] < 0x80) {
+            pos++;
+            continue;
+        }
+        if (fsi_is_cjk(fsi_utf8_next(text, end, &pos)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Runs ICU word breaking: reports Latin/digit words and records every
+ * boundary for the alignment of CJK n-grams. */
+static int break_words(forum_tokenizer_t *tok, int want_words,
+                       fsi_token_fn cb, void *payload)
+{
+    const fsi_normalized_t *norm = &tok->norm;
+    UErrorCode err = U_ZERO_ERROR;
+    UText *ut = utext_openUTF8(NULL, norm->text, (int64_t)norm->len, &err);
+    ubrk_setUText(tok->breaker, ut, &err);
+    /* The break iterator keeps its own clone of the UText; the text
+     * buffer (tok->norm) outlives this function's use of it. */
+    utext_close(ut);
+    if (U_FAILURE(err))
+        return FORUM_EINTERNAL;
+
+    memset(tok->boundary, 0, norm->len + 1);
+    int32_t start = ubrk_first(tok->breaker);
+    tok->boundary[start] = 1;
+    for (int32_t end = ubrk_next(tok->breaker); end != UBRK_DONE;
+         start = end, end = ubrk_next(tok->breaker)) {
+        tok->boundary[end] = 1;
+        if (!want_words ||
+            ubrk_getRuleStatus(tok->breaker) < UBRK_WORD_NONE_LIMIT)
+            continue;
+        size_t a = (size_t)start, b = (size_t)end;
+        if (b - a > FSI_MAX_WORD_BYTES || segment_has_cjk(norm->text, a, b))
+            continue;
+        int rc = cb(payload, FORUM_TOKEN_WORD, norm, a, b);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Reports the n-grams of the CJK run whose character offsets are in
+ * tok->run[0..n) and which ends at byte run_end. */
+static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
+                    int flags, fsi_token_fn cb, void *payload)
+{
+    const size_t *at = tok->run;
+    const fsi_normalized_t *norm = &tok->norm;
+    int rc = 0;
+#define CHAR_END(i) ((i) + 1 < n ? at[(i) + 1] : run_end)
+
+    if (flags & FORUM_TOKENIZE_QUERY) {
+        if (n <= 3) {
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[0], run_end);
+            if (rc == 0 && n >= 2)
+                rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
+            return rc;
+        }
+        /* Trigrams every third character, plus the last one. */
+        for (size_t i = 0; rc == 0 && i + 3 <= n; i += 3)
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i], CHAR_END(i + 2));
+        if (rc == 0 && n % 3 != 0)
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[n - 3], run_end);
+        return rc;
+    }
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t len = 1; rc == 0 && len <= 3 && i + len <= n; len++) {
+            size_t end = CHAR_END(i + len - 1);
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i], end);
+            if (rc == 0 && len >= 2 && tok->boundary[at[i]] &&
+                tok->boundary[end])
+                rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[i], end);
+        }
+    }
+#undef CHAR_END
+    return rc;
+}
+
+static int emit_cjk_runs(forum_tokenizer_t *tok, int flags, fsi_token_fn cb,
+                         void *payload)
+{
+    const fsi_normalized_t *norm = &tok->norm;
+    size_t n = 0;
+    for (size_t pos = 0; pos <= norm->len;) {
+        size_t start = pos;
+        int cjk = 0;
+        if (pos < norm->len) {
+            if ((unsigned char)norm->text[pos] < 0x80)
+                pos++;
+            else
+                cjk = fsi_is_cjk(fsi_utf8_next(norm->text, norm->len, &pos));
+        }
+        if (cjk) {
+            if (reserve((void **)&tok->run, &tok->run_cap, n + 1,
+                        sizeof *tok->run) != 0)
+                return FORUM_ENOMEM;
+            tok->run[n++] = start;
+            continue;
+        }
+        if (n > 0) {
+            int rc = emit_run(tok, n, start, flags, cb, payload);
+            if (rc != 0)
+                return rc;
+            n = 0;
+        }
+        if (pos == norm->len && start == norm->len)
+            break;
+    }
+    return 0;
+}
+
+int fsi_analyze_normalized(forum_tokenizer_t *tok, int flags, fsi_token_fn cb,
+                           void *payload)
+{
+    if (reserve((void **)&tok->boundary, &tok->boundary_cap,
+                tok->norm.len + 1, 1) != 0)
+        return FORUM_ENOMEM;
+    int rc = break_words(tok, 1, cb, payload);
+    if (rc == 0)
+        rc = emit_cjk_runs(tok, flags, cb, payload);
+    return rc;
+}
+
+int fsi_analyze(forum_tokenizer_t *tok, const char *text, size_t len,
+                int flags, int with_offsets, fsi_token_fn cb, void *payload)
+{
+    forum_status_t status = fsi_normalize(&tok->norm, text, len,
+                                          with_offsets);
+    if (status != FORUM_OK)
+        return status;
+    return fsi_analyze_normalized(tok, flags, cb, payload);
+}
+
+typedef struct public_sink {
+    forum_token_fn cb;
+    void *payload;
+} public_sink_t;
+
+static int to_public(void *payload, forum_token_kind_t kind,
+                     const fsi_normalized_t *norm, size_t start, size_t end)
+{
+    public_sink_t *sink = payload;
+    return sink->cb(sink->payload, kind, norm->text + start, end - start,
+                    norm->src_start[start], norm->src_end[end - 1]);
+}
+
+int forum_tokenize(forum_tokenizer_t *tok, const char *text, size_t len,
+                   int flags, forum_token_fn cb, void *payload)
+{
+    if (tok == NULL || cb == NULL || (text == NULL && len > 0))
+        return FORUM_EINVAL;
+    public_sink_t sink = {cb, payload};
+    return fsi_analyze(tok, text ? text : "", len, flags, 1, to_public,
+                       &sink);
+}

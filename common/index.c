@@ -1,0 +1,786 @@
+/* forumsearch — the indexer: walks directories, reads thread files and
+ * writes one Xapian document per post (schema in schema.h). */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze.h"
+#include "buf.h"
+#include "db.h"
+#include "docdata.h"
+#include "fsi_input.h"
+#include "fsi_limits.h"
+#include "schema.h"
+
+/* Xapian refuses terms over 245 bytes; longer ids are shortened to a
+ * prefix plus a hash, which stays unique in practice. */
+#define MAX_ID_TERM 240
+#define MAX_DEPTH 64
+
+typedef struct run {
+    forum_db_t *db;
+    const forum_index_options_t *opts;
+    forum_index_stats_t *stats;
+    forum_tokenizer_t *tok;
+    fsi_xdoc_t *doc;
+    fsi_buf_t scratch;     /* Term building. */
+    fsi_buf_t data;        /* Document data. */
+    const char *rel;       /* The file being indexed, root-relative. */
+    const char *display;   /* The file as the user named it. */
+    size_t file_posts;
+    int prefix_title;      /* Emitting title terms. */
+} run_t;
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* prefix + value, shortened with a hash when too long for a term. */
+static void id_term(fsi_buf_t *out, const char *prefix, const char *value,
+                    size_t len)
+{
+    out->len = 0;
+    fsi_buf_append_str(out, prefix);
+    if (out->len + len <= MAX_ID_TERM) {
+        fsi_buf_append(out, value, len);
+        return;
+    }
+    size_t keep = MAX_ID_TERM - out->len - 17;
+    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
+        keep--;
+    fsi_buf_append(out, value, keep);
+    fsi_buf_printf(out, "#%016llx", (unsigned long long)fnv1a(value, len));
+}
+
+static void diag_forward(void *payload, const char *path, size_t line,
+                         int is_error, const char *message)
+{
+    run_t *run = payload;
+    if (is_error)
+        run->stats->errors++;
+    else
+        run->stats->warnings++;
+    (void)path;
+    if (run->opts->diag)
+        run->opts->diag(run->opts->diag_payload, run->display, line,
+                        is_error ? FORUM_ERROR : FORUM_WARNING, message);
+}
+
+static void report(run_t *run, size_t line, int is_error, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+static void report(run_t *run, size_t line, int is_error, const char *fmt,
+                   ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    diag_forward(run, run->display, line, is_error, message);
+}
+
+static int add_token(void *payload, forum_token_kind_t kind,
+                     const fsi_normalized_t *norm, size_t start, size_t end)
+{
+    run_t *run = payload;
+    fsi_buf_t *term = &run->scratch;
+    term->len = 0;
+    if (run->prefix_title) {
+        if (kind == FORUM_TOKEN_ALIGNED)
+            return 0;
+        fsi_buf_append_str(term, FSI_PREFIX_TITLE);
+    } else if (kind == FORUM_TOKEN_ALIGNED) {
+        fsi_buf_append_str(term, FSI_PREFIX_ALIGNED);
+    }
+    fsi_buf_append(term, norm->text + start, end - start);
+    if (term->failed)
+        return FORUM_ENOMEM;
+    fsi_xdoc_add_term(run->doc, term->data, term->len);
+    return 0;
+}
+
+static int analyze_into_doc(run_t *run, const char *text, size_t len,
+                            int as_title)
+{
+    run->prefix_title = as_title;
+    int rc = fsi_analyze(run->tok, text, len, FORUM_TOKENIZE_DOCUMENT, 0,
+                         add_token, run);
+    run->prefix_title = 0;
+    return rc;
+}
+
+static void add_boolean(run_t *run, const char *prefix, const char *value,
+                        size_t len)
+{
+    id_term(&run->scratch, prefix, value, len);
+    fsi_xdoc_add_boolean_term(run->doc, run->scratch.data, run->scratch.len);
+}
+
+/* Boolean terms for names the user types (author, board) go through the
+ * normalizer, so Traditional, Simplified and full-width forms agree. */
+static forum_status_t add_name_term(run_t *run, const char *prefix,
+                                    const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return FORUM_OK;
+    char *norm;
+    size_t len;
+    forum_status_t status = forum_normalize(&norm, &len, name, strlen(name));
+    if (status != FORUM_OK)
+        return status;
+    add_boolean(run, prefix, norm, len);
+    free(norm);
+    return FORUM_OK;
+}
+
+static void add_sortable(run_t *run, unsigned slot, double value)
+{
+    char bytes[16];
+    size_t n = fsi_sortable_serialise(value, bytes);
+    fsi_xdoc_set_value(run->doc, slot, bytes, n);
+}
+
+static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
+                                 const fsi_post_t *post)
+{
+    forum_status_t status = FORUM_OK;
+    fsi_xdoc_destroy(run->doc);
+    run->doc = fsi_xdoc_new();
+    if (run->doc == NULL)
+        return FORUM_ENOMEM;
+
+    int rc = analyze_into_doc(run, post->text, post->text_len, 0);
+    if (rc == 0 && post->floor == 0) {
+        /* The title is part of the article's text and a field of its
+         * own, with a boost (schema.h). */
+        size_t title_len = strlen(thread->title);
+        rc = analyze_into_doc(run, thread->title, title_len, 0);
+        if (rc == 0)
+            rc = analyze_into_doc(run, thread->title, title_len, 1);
+    }
+    if (rc != 0)
+        return rc == FORUM_ENOMEM ? FORUM_ENOMEM : FORUM_EINTERNAL;
+
+    size_t id_len = strlen(thread->id);
+    fsi_buf_t key = FSI_BUF_INIT;
+    fsi_buf_printf(&key, "%s#%d", thread->id, post->floor);
+    add_boolean(run, FSI_PREFIX_ID, key.data ? key.data : "", key.len);
+    char unique[MAX_ID_TERM + 8];
+    memcpy(unique, run->scratch.data, run->scratch.len);
+    size_t unique_len = run->scratch.len;
+    fsi_buf_free(&key);
+
+    add_boolean(run, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
+    add_boolean(run, FSI_PREFIX_THREAD, thread->id, id_len);
+    fsi_xdoc_add_boolean_term(run->doc, post->floor == 0 ? FSI_TERM_ARTICLE
+                                                        : FSI_TERM_REPLY, 2);
+    status = add_name_term(run, FSI_PREFIX_AUTHOR, post->author);
+    if (status == FORUM_OK)
+        status = add_name_term(run, FSI_PREFIX_BOARD, thread->board);
+    if (status != FORUM_OK)
+        return status;
+
+    int64_t date = post->date != FSI_NO_DATE ? post->date : thread->date;
+    if (date != FSI_NO_DATE)
+        add_sortable(run, FSI_SLOT_DATE, (double)date);
+    add_sortable(run, FSI_SLOT_FLOOR, post->floor);
+    fsi_xdoc_set_value(run->doc, FSI_SLOT_THREAD, thread->id, id_len);
+    fsi_buf_t order = FSI_BUF_INIT;
+    char floor_key[16];
+    size_t floor_key_len = fsi_sortable_serialise(post->floor, floor_key);
+    fsi_buf_append(&order, thread->id, id_len);
+    fsi_buf_append_char(&order, '\0');
+    fsi_buf_append(&order, floor_key, floor_key_len);
+    fsi_xdoc_set_value(run->doc, FSI_SLOT_ORDER, order.data ? order.data : "",
+                       order.len);
+    int order_failed = order.failed;
+    fsi_buf_free(&order);
+
+    fsi_post_record_t rec = {
+        {thread->id, id_len},
+        {post->author, strlen(post->author)},
+        {post->text, post->text_len},
+        {post->floor == 0 ? thread->title : "",
+         post->floor == 0 ? strlen(thread->title) : 0},
+        {thread->board, strlen(thread->board)},
+        post->floor,
+        post->date,
+        thread->date};
+    run->data.len = 0;
+    fsi_post_record_encode(&run->data, &rec);
+    if (run->data.failed || run->scratch.failed || order_failed)
+        return FORUM_ENOMEM;
+    fsi_xdoc_set_data(run->doc, run->data.data, run->data.len);
+
+    status = fsi_xdoc_status(run->doc);
+    if (status != FORUM_OK)
+        return fsi_db_fail(run->db, status, "cannot build document");
+    status = fsi_xdb_replace_by_term(run->db->x, unique, unique_len,
+                                     run->doc);
+    if (status != FORUM_OK)
+        return fsi_db_fail_shim(run->db, status);
+    run->stats->posts++;
+    run->stats->text_bytes += post->text_len;
+    run->file_posts++;
+    return FORUM_OK;
+}
+
+static forum_status_t store_thread_record(run_t *run,
+                                          const fsi_thread_t *thread)
+{
+    const char *source = thread->source ? thread->source
+                         : thread->site ? thread->site : "";
+    fsi_thread_record_t rec = {
+        {thread->title, strlen(thread->title)},
+        {thread->board, strlen(thread->board)},
+        {source, strlen(source)},
+        {run->rel, strlen(run->rel)},
+        thread->date};
+    fsi_buf_t key = FSI_BUF_INIT;
+    fsi_buf_append_str(&key, FSI_META_THREAD);
+    fsi_buf_append_str(&key, thread->id);
+    run->data.len = 0;
+    fsi_thread_record_encode(&run->data, &rec);
+    forum_status_t status = FORUM_ENOMEM;
+    if (!key.failed && !run->data.failed)
+        status = fsi_xdb_set_metadata(run->db->x, key.data, key.len,
+                                      run->data.data, run->data.len);
+    fsi_buf_free(&key);
+    if (status != FORUM_OK && status != FORUM_ENOMEM)
+        return fsi_db_fail_shim(run->db, status);
+    return status;
+}
+
+/* Fills the fields every thread needs and that the reader may lack. */
+static forum_status_t complete_thread(run_t *run, fsi_thread_t *thread,
+                                      const char *id, const char *board)
+{
+    if (thread->id == NULL && (thread->id = strdup(id)) == NULL)
+        return FORUM_ENOMEM;
+    if (thread->board == NULL && (thread->board = strdup(board)) == NULL)
+        return FORUM_ENOMEM;
+    if (thread->title == NULL && (thread->title = strdup("")) == NULL)
+        return FORUM_ENOMEM;
+    (void)run;
+    return FORUM_OK;
+}
+
+static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
+{
+    forum_status_t status = FORUM_OK;
+    for (size_t i = 0; status == FORUM_OK && i < thread->n_posts; i++)
+        status = index_post(run, thread, &thread->posts[i]);
+    if (status == FORUM_OK)
+        status = store_thread_record(run, thread);
+    if (status == FORUM_OK)
+        run->stats->threads++;
+    return status;
+}
+
+typedef struct jsonl_ctx {
+    run_t *run;
+    const char *board;
+    forum_status_t status;
+} jsonl_ctx_t;
+
+static int on_json_thread(void *payload, fsi_thread_t *thread)
+{
+    jsonl_ctx_t *ctx = payload;
+    ctx->status = complete_thread(ctx->run, thread, "", ctx->board);
+    if (ctx->status == FORUM_OK)
+        ctx->status = index_thread(ctx->run, thread);
+    /* A failure here is the database's, not the line's: stop. */
+    return ctx->status != FORUM_OK;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Thread id and board from the root-relative path. */
+static forum_status_t names_from_path(const char *rel, char **id,
+                                      char **board)
+{
+    *id = strdup(rel);
+    const char *slash = strchr(rel, '/');
+    *board = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
+    if (*id == NULL || *board == NULL) {
+        free(*id);
+        free(*board);
+        return FORUM_ENOMEM;
+    }
+    char *dot = strrchr(*id, '.');
+    char *last_slash = strrchr(*id, '/');
+    if (dot && (last_slash == NULL || dot > last_slash) && dot != *id)
+        *dot = '\0';
+    return FORUM_OK;
+}
+
+/* Indexes one file's bytes as root-relative `rel`. Deletes what the
+ * file produced before. Returns a database failure only; problems of
+ * the file itself are reported and counted. */
+static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
+{
+    char *text = NULL, *id = NULL, *board = NULL;
+    size_t text_len = 0;
+    fsi_thread_t thread;
+    fsi_thread_init(&thread);
+    uint64_t errors_before = run->stats->errors;
+
+    forum_status_t status = names_from_path(run->rel, &id, &board);
+    if (status != FORUM_OK)
+        goto out;
+    fsi_buf_t term = FSI_BUF_INIT;
+    id_term(&term, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
+    status = term.failed ? FORUM_ENOMEM
+                         : fsi_xdb_delete_by_term(run->db->x, term.data,
+                                                  term.len);
+    fsi_buf_free(&term);
+    if (status != FORUM_OK) {
+        if (status != FORUM_ENOMEM)
+            status = fsi_db_fail_shim(run->db, status);
+        goto out;
+    }
+
+    status = fsi_text_to_utf8(&text, &text_len, run->display, bytes, len,
+                              diag_forward, run);
+    if (status != FORUM_OK)
+        goto out;
+    run->file_posts = 0;
+    if (has_suffix(run->rel, ".jsonl")) {
+        jsonl_ctx_t ctx = {run, board, FORUM_OK};
+        status = fsi_jsonl_parse(run->display, text, text_len,
+                                 on_json_thread, &ctx, diag_forward, run);
+        if (ctx.status != FORUM_OK)
+            status = ctx.status;
+        else if (status == FORUM_EPARSE)
+            status = FORUM_OK;
+    } else {
+        status = fsi_thread_parse_text(&thread, run->display, text, text_len,
+                                       diag_forward, run);
+        if (status == FORUM_EPARSE) {
+            status = FORUM_OK; /* Reported by the parser. */
+        } else if (status == FORUM_OK) {
+            status = complete_thread(run, &thread, id, board);
+            if (status == FORUM_OK)
+                status = index_thread(run, &thread);
+        }
+    }
+    if (status == FORUM_OK) {
+        if (run->file_posts == 0) {
+            run->stats->files_skipped++;
+            if (run->stats->errors == errors_before)
+                report(run, 0, 1, "no posts found; file skipped");
+        } else {
+            run->stats->files_indexed++;
+        }
+    }
+out:
+    fsi_thread_free(&thread);
+    free(text);
+    free(id);
+    free(board);
+    return status;
+}
+
+/* ---- Directory walking and incremental bookkeeping ---------------- */
+
+typedef struct file_list {
+    char **rel;
+    size_t n, cap;
+} file_list_t;
+
+static void file_list_free(file_list_t *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free(list->rel[i]);
+    free(list->rel);
+}
+
+static int file_list_add(file_list_t *list, const char *rel)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 64;
+        char **grown = realloc(list->rel, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        list->rel = grown;
+        list->cap = cap;
+    }
+    if ((list->rel[list->n] = strdup(rel)) == NULL)
+        return -1;
+    list->n++;
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_thread_file(const char *name)
+{
+    return has_suffix(name, ".txt") || has_suffix(name, ".jsonl");
+}
+
+/* Collects thread files below root/rel, sorted, skipping hidden names
+ * and not following symbolic links to directories (no loops). */
+static forum_status_t walk(run_t *run, const char *root, const char *rel,
+                           int depth, file_list_t *out)
+{
+    fsi_buf_t path = FSI_BUF_INIT;
+    fsi_buf_printf(&path, "%s%s%s", root, rel[0] ? "/" : "", rel);
+    if (path.failed)
+        return FORUM_ENOMEM;
+    DIR *dir = opendir(path.data);
+    if (dir == NULL) {
+        report(run, 0, 1, "cannot read directory %s: %s", path.data,
+               strerror(errno));
+        fsi_buf_free(&path);
+        return FORUM_OK;
+    }
+    file_list_t names = {0};
+    forum_status_t status = FORUM_OK;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] == '.')
+            continue;
+        if (file_list_add(&names, entry->d_name) != 0) {
+            status = FORUM_ENOMEM;
+            break;
+        }
+    }
+    closedir(dir);
+    qsort(names.rel, names.n, sizeof *names.rel, compare_names);
+
+    for (size_t i = 0; status == FORUM_OK && i < names.n; i++) {
+        fsi_buf_t child = FSI_BUF_INIT, full = FSI_BUF_INIT;
+        fsi_buf_printf(&child, "%s%s%s", rel, rel[0] ? "/" : "",
+                       names.rel[i]);
+        fsi_buf_printf(&full, "%s/%s", root, child.data ? child.data : "");
+        struct stat st;
+        if (child.failed || full.failed) {
+            status = FORUM_ENOMEM;
+        } else if (lstat(full.data, &st) != 0) {
+            report(run, 0, 1, "cannot stat %s: %s", full.data,
+                   strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            if (depth >= MAX_DEPTH)
+                report(run, 0, 1, "%s: directories nested deeper than %d; "
+                       "skipped", full.data, MAX_DEPTH);
+            else
+                status = walk(run, root, child.data, depth + 1, out);
+        } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+                   is_thread_file(names.rel[i])) {
+            if (file_list_add(out, child.data) != 0)
+                status = FORUM_ENOMEM;
+        }
+        fsi_buf_free(&child);
+        fsi_buf_free(&full);
+    }
+    file_list_free(&names);
+    fsi_buf_free(&path);
+    return status;
+}
+
+static char *read_file(run_t *run, const char *path, size_t size,
+                       size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        report(run, 0, 1, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *bytes = malloc(size + 1);
+    size_t got = bytes ? fread(bytes, 1, size, f) : 0;
+    int failed = bytes == NULL || ferror(f);
+    fclose(f);
+    if (failed) {
+        report(run, 0, 1, "cannot read: %s",
+               bytes ? strerror(errno) : "out of memory");
+        free(bytes);
+        return NULL;
+    }
+    /* The file may have shrunk since stat(); use what was read. */
+    *len_out = got;
+    return bytes;
+}
+
+/* Key of the metadata entry remembering an indexed file. */
+static void file_key(fsi_buf_t *key, const char *root_key, const char *rel)
+{
+    key->len = 0;
+    fsi_buf_append_str(key, FSI_META_FILE);
+    fsi_buf_append_str(key, root_key);
+    fsi_buf_append_char(key, '\0');
+    fsi_buf_append_str(key, rel);
+}
+
+static forum_status_t index_file(run_t *run, const char *root,
+                                 const char *root_key, const char *rel)
+{
+    fsi_buf_t full = FSI_BUF_INIT, key = FSI_BUF_INIT;
+    char *stored = NULL, *bytes = NULL;
+    forum_status_t status = FORUM_OK;
+
+    fsi_buf_printf(&full, "%s/%s", root, rel);
+    file_key(&key, root_key, rel);
+    if (full.failed || key.failed) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
+    run->rel = rel;
+    run->display = full.data;
+    struct stat st;
+    if (stat(full.data, &st) != 0 || !S_ISREG(st.st_mode)) {
+        report(run, 0, 1, "cannot read: %s",
+               errno ? strerror(errno) : "not a regular file");
+        run->stats->files_skipped++;
+        goto out;
+    }
+    char stamp[64];
+    snprintf(stamp, sizeof stamp, "%lld.%09ld %lld",
+             (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
+             (long long)st.st_size);
+    size_t stored_len = 0;
+    status = fsi_xdb_get_metadata(run->db->x, key.data, key.len, &stored,
+                                  &stored_len);
+    if (status != FORUM_OK) {
+        status = fsi_db_fail_shim(run->db, status);
+        goto out;
+    }
+    if (!run->opts->force && strcmp(stored, stamp) == 0) {
+        run->stats->files_unchanged++;
+        goto out;
+    }
+    if ((uint64_t)st.st_size > FSI_MAX_FILE_BYTES) {
+        report(run, 0, 1, "file is larger than %d MiB; skipped",
+               FSI_MAX_FILE_BYTES >> 20);
+        run->stats->files_skipped++;
+        goto out;
+    }
+    size_t len = 0;
+    bytes = read_file(run, full.data, (size_t)st.st_size, &len);
+    if (bytes == NULL) {
+        run->stats->files_skipped++;
+        goto out;
+    }
+    status = index_bytes(run, bytes, len);
+    if (status == FORUM_OK) {
+        status = fsi_xdb_set_metadata(run->db->x, key.data, key.len, stamp,
+                                      strlen(stamp));
+        if (status != FORUM_OK)
+            status = fsi_db_fail_shim(run->db, status);
+    }
+out:
+    free(bytes);
+    free(stored);
+    fsi_buf_free(&full);
+    fsi_buf_free(&key);
+    return status;
+}
+
+typedef struct removal {
+    run_t *run;
+    const file_list_t *present;   /* Sorted. */
+    size_t prefix_len;
+    forum_status_t status;
+} removal_t;
+
+/* Deletes the posts of a file that was indexed before and is gone. */
+static int remove_if_gone(void *payload, const char *key, size_t key_len)
+{
+    removal_t *r = payload;
+    const char *rel = key + r->prefix_len;
+    size_t rel_len = key_len - r->prefix_len;
+    char *name = strndup(rel, rel_len);
+    if (name == NULL) {
+        r->status = FORUM_ENOMEM;
+        return 1;
+    }
+    int present = bsearch(&name, r->present->rel, r->present->n,
+                          sizeof(char *), compare_names) != NULL;
+    if (!present) {
+        fsi_buf_t term = FSI_BUF_INIT;
+        id_term(&term, FSI_PREFIX_FILE, name, rel_len);
+        fsi_xdb_t *x = r->run->db->x;
+        r->status = term.failed ? FORUM_ENOMEM
+                                : fsi_xdb_delete_by_term(x, term.data,
+                                                         term.len);
+        if (r->status == FORUM_OK)
+            r->status = fsi_xdb_set_metadata(x, key, key_len, "", 0);
+        if (r->status == FORUM_OK)
+            r->run->stats->files_removed++;
+        else if (r->status != FORUM_ENOMEM)
+            r->status = fsi_db_fail_shim(r->run->db, r->status);
+        fsi_buf_free(&term);
+    }
+    free(name);
+    return r->status != FORUM_OK;
+}
+
+static forum_status_t prepare_run(run_t *run, forum_db_t *db,
+                                  const forum_index_options_t *opts,
+                                  forum_index_stats_t *stats)
+{
+    memset(run, 0, sizeof *run);
+    memset(stats, 0, sizeof *stats);
+    run->db = db;
+    run->opts = opts;
+    run->stats = stats;
+    fsi_db_clear_error(db);
+    if (!db->writable)
+        return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
+    return fsi_db_tokenizer(db, &run->tok);
+}
+
+static void finish_run(run_t *run)
+{
+    fsi_xdoc_destroy(run->doc);
+    fsi_buf_free(&run->scratch);
+    fsi_buf_free(&run->data);
+}
+
+forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
+                                   const forum_index_options_t *opts,
+                                   forum_index_stats_t *stats)
+{
+    forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
+    forum_index_stats_t local_stats;
+    run_t run;
+    file_list_t files = {0};
+    char *root = NULL, *root_key = NULL;
+    fsi_buf_t prefix = FSI_BUF_INIT;
+
+    if (db == NULL || path == NULL)
+        return FORUM_EINVAL;
+    if (opts == NULL)
+        opts = &defaults;
+    if (stats == NULL)
+        stats = &local_stats;
+    forum_status_t status = prepare_run(&run, db, opts, stats);
+    if (status != FORUM_OK)
+        return status;
+
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        status = fsi_db_fail(db, errno == ENOENT ? FORUM_ENOTFOUND
+                                                 : FORUM_EIO,
+                             "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* A single file is indexed relative to its own directory. */
+    if (S_ISDIR(st.st_mode)) {
+        root = strdup(path);
+        status = root ? walk(&run, root, "", 0, &files) : FORUM_ENOMEM;
+    } else {
+        const char *slash = strrchr(path, '/');
+        root = slash ? strndup(path, (size_t)(slash - path) + (slash == path))
+                     : strdup(".");
+        status = root && file_list_add(&files, slash ? slash + 1 : path) == 0
+                     ? FORUM_OK : FORUM_ENOMEM;
+    }
+    if (status != FORUM_OK)
+        goto out;
+    size_t root_len = strlen(root);
+    while (root_len > 1 && root[root_len - 1] == '/')
+        root[--root_len] = '\0';
+    root_key = realpath(root, NULL);
+    if (root_key == NULL) {
+        status = fsi_db_fail(db, FORUM_EIO, "%s: %s", root, strerror(errno));
+        goto out;
+    }
+    stats->files_seen = files.n;
+
+    for (size_t i = 0; status == FORUM_OK && i < files.n; i++) {
+        status = index_file(&run, root, root_key, files.rel[i]);
+        if (status == FORUM_OK && opts->commit_every_files &&
+            (i + 1) % opts->commit_every_files == 0) {
+            status = fsi_xdb_commit(db->x);
+            if (status != FORUM_OK)
+                status = fsi_db_fail_shim(db, status);
+        }
+        if (opts->progress)
+            opts->progress(opts->progress_payload, i + 1, files.n);
+    }
+
+    /* Files indexed under this root before but gone now. */
+    if (status == FORUM_OK && S_ISDIR(st.st_mode)) {
+        fsi_buf_append_str(&prefix, FSI_META_FILE);
+        fsi_buf_append_str(&prefix, root_key);
+        fsi_buf_append_char(&prefix, '\0');
+        removal_t r = {&run, &files, prefix.len, FORUM_OK};
+        status = prefix.failed ? FORUM_ENOMEM
+                 : fsi_xdb_metadata_keys(db->x, prefix.data, prefix.len,
+                                         remove_if_gone, &r);
+        if (status != FORUM_OK)
+            status = fsi_db_fail_shim(db, status);
+        else
+            status = r.status;
+    }
+    if (status == FORUM_OK) {
+        status = fsi_xdb_commit(db->x);
+        if (status != FORUM_OK)
+            status = fsi_db_fail_shim(db, status);
+    }
+out:
+    if (status == FORUM_ENOMEM && db->error[0] == '\0')
+        fsi_db_fail(db, status, "out of memory");
+    finish_run(&run);
+    file_list_free(&files);
+    fsi_buf_free(&prefix);
+    free(root);
+    free(root_key);
+    return status;
+}
+
+forum_status_t forum_db_index_buffer(forum_db_t *db, const char *name,
+                                     const char *bytes, size_t len,
+                                     const forum_index_options_t *opts,
+                                     forum_index_stats_t *stats)
+{
+    forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
+    forum_index_stats_t local_stats;
+    run_t run;
+    if (db == NULL || name == NULL || name[0] == '\0' || name[0] == '/' ||
+        (bytes == NULL && len > 0))
+        return FORUM_EINVAL;
+    if (opts == NULL)
+        opts = &defaults;
+    if (stats == NULL)
+        stats = &local_stats;
+    forum_status_t status = prepare_run(&run, db, opts, stats);
+    if (status == FORUM_OK) {
+        run.rel = name;
+        run.display = name;
+        stats->files_seen = 1;
+        status = index_bytes(&run, bytes ? bytes : "", len);
+        if (status == FORUM_OK && stats->posts == 0)
+            status = fsi_db_fail(db, FORUM_EPARSE, "%s: no posts found",
+                                 name);
+    }
+    finish_run(&run);
+    return status;
+}
+
+forum_status_t forum_index_options_init(forum_index_options_t *opts,
+                                        unsigned int version)
+{
+    if (opts == NULL || version != FORUM_INDEX_OPTIONS_VERSION)
+        return FORUM_EINVAL;
+    forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
+    *opts = defaults;
+    return FORUM_OK;
+}

@@ -1,0 +1,637 @@
+/* forumsearch — the query language parser (grammar in query_parse.h).
+ *
+ * Hand-written recursive descent over a small lexer, because the CJK
+ * parts must go through our own analyzer and because errors must point
+ * at a column, which Xapian's QueryParser does not offer.
+ */
+#include "query_parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "date.h"
+#include "utf8.h"
+
+typedef enum tok_kind {
+    T_END, T_WORD, T_PHRASE, T_LPAREN, T_RPAREN, T_OR, T_AND, T_NOT,
+    T_MINUS, T_FIELD
+} tok_kind_t;
+
+typedef struct token {
+    tok_kind_t kind;
+    size_t start, end;      /* Byte range of the token's text. */
+    size_t value_start, value_end; /* Word/phrase/field value content. */
+    int value_phrase;       /* T_FIELD: the value was quoted. */
+    fsi_qkind_t field;      /* T_FIELD. */
+} token_t;
+
+typedef struct parser {
+    const char *q;
+    size_t len, pos;
+    token_t tok;            /* Current token. */
+    fsi_qerror_t *err;
+    int depth;
+    size_t nodes;
+    forum_status_t status;
+} parser_t;
+
+static size_t column_of(const parser_t *p, size_t byte)
+{
+    size_t col = 1;
+    for (size_t pos = 0; pos < byte && pos < p->len; col++)
+        fsi_utf8_next(p->q, p->len, &pos);
+    return col;
+}
+
+static void fail(parser_t *p, size_t byte, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(parser_t *p, size_t byte, const char *fmt, ...)
+{
+    if (p->status != FORUM_OK)
+        return;
+    p->status = FORUM_EQUERY;
+    p->err->column = column_of(p, byte);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err->message, sizeof p->err->message, fmt, ap);
+    va_end(ap);
+}
+
+static int is_space_at(const parser_t *p, size_t pos, size_t *next)
+{
+    unsigned char c = (unsigned char)p->q[pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        *next = pos + 1;
+        return 1;
+    }
+    /* The ideographic space, as typed by Chinese input methods. */
+    if (p->len - pos >= 3 && memcmp(p->q + pos, "\xE3\x80\x80", 3) == 0) {
+        *next = pos + 3;
+        return 1;
+    }
+    return 0;
+}
+
+static int starts(const parser_t *p, size_t pos, const char *s)
+{
+    size_t n = strlen(s);
+    return p->len - pos >= n && memcmp(p->q + pos, s, n) == 0;
+}
+
+/* A quote opener at pos: its length and the closer it needs. */
+static size_t quote_open(const parser_t *p, size_t pos, const char **closer)
+{
+    if (p->q[pos] == '"') {
+        *closer = "\"";
+        return 1;
+    }
+    if (starts(p, pos, "\xE2\x80\x9C")) { /* “ */
+        *closer = "\xE2\x80\x9D";          /* ” */
+        return 3;
+    }
+    return 0;
+}
+
+/* Reads a quoted phrase whose opener is at pos. */
+static int read_phrase(parser_t *p, size_t pos, token_t *t)
+{
+    const char *closer;
+    size_t open = quote_open(p, pos, &closer);
+    size_t i = pos + open;
+    while (i < p->len && !starts(p, i, closer))
+        i++;
+    if (i >= p->len) {
+        fail(p, pos, "unbalanced quote: no closing %s", closer);
+        return -1;
+    }
+    t->value_start = pos + open;
+    t->value_end = i;
+    t->end = i + strlen(closer);
+    return 0;
+}
+
+static int word_char_at(const parser_t *p, size_t pos)
+{
+    size_t next;
+    const char *closer;
+    return pos < p->len && !is_space_at(p, pos, &next) &&
+           p->q[pos] != '(' && p->q[pos] != ')' &&
+           !quote_open(p, pos, &closer);
+}
+
+static int field_named(const char *s, size_t n, fsi_qkind_t *kind)
+{
+    static const struct {
+        const char *name;
+        fsi_qkind_t kind;
+    } fields[] = {
+        {"author", FSI_Q_AUTHOR}, {"title", FSI_Q_TITLE},
+        {"board", FSI_Q_BOARD},   {"thread", FSI_Q_THREAD},
+        {"floor", FSI_Q_FLOOR},   {"date", FSI_Q_DATE},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strlen(fields[i].name) == n && memcmp(fields[i].name, s, n) == 0) {
+            *kind = fields[i].kind;
+            return 1;
+        }
+    return 0;
+}
+
+static void next_token(parser_t *p)
+{
+    token_t *t = &p->tok;
+    size_t next;
+    while (p->pos < p->len && is_space_at(p, p->pos, &next))
+        p->pos = next;
+    memset(t, 0, sizeof *t);
+    t->start = p->pos;
+    if (p->pos >= p->len) {
+        t->kind = T_END;
+        t->end = p->pos;
+        return;
+    }
+    const char *closer;
+    char c = p->q[p->pos];
+    if (c == '(' || c == ')') {
+        t->kind = c == '(' ? T_LPAREN : T_RPAREN;
+        t->end = ++p->pos;
+        return;
+    }
+    if (quote_open(p, p->pos, &closer)) {
+        t->kind = T_PHRASE;
+        if (read_phrase(p, p->pos, t) == 0)
+            p->pos = t->end;
+        return;
+    }
+    /* A minus that starts a token negates what follows it directly;
+     * inside a word ("gpt-4") it is text. */
+    if (c == '-' && (word_char_at(p, p->pos + 1) ||
+                     (p->pos + 1 < p->len && p->q[p->pos + 1] == '(') ||
+                     (p->pos + 1 < p->len &&
+                      quote_open(p, p->pos + 1, &closer)))) {
+        t->kind = T_MINUS;
+        t->end = ++p->pos;
+        return;
+    }
+    size_t end = p->pos;
+    while (word_char_at(p, end))
+        end++;
+    t->kind = T_WORD;
+    t->value_start = p->pos;
+    t->value_end = end;
+    t->end = end;
+
+    size_t n = end - p->pos;
+    const char *w = p->q + p->pos;
+    if ((n == 2 && memcmp(w, "OR", 2) == 0) || (n == 1 && *w == '|'))
+        t->kind = T_OR;
+    else if (n == 3 && memcmp(w, "AND", 3) == 0)
+        t->kind = T_AND;
+    else if (n == 3 && memcmp(w, "NOT", 3) == 0)
+        t->kind = T_NOT;
+
+    /* field:value — the name is ASCII letters, the value a word or a
+     * quoted phrase right after the colon. */
+    const char *colon = memchr(w, ':', n);
+    if (t->kind == T_WORD && colon && colon > w) {
+        size_t name_len = (size_t)(colon - w);
+        int letters = 1;
+        for (size_t i = 0; i < name_len; i++)
+            if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z')))
+                letters = 0;
+        if (letters) {
+            if (!field_named(w, name_len, &t->field)) {
+                fail(p, p->pos, "unknown field \"%.*s\" (fields: author, "
+                     "title, board, thread, floor, date; quote the word "
+                     "to search for it)", (int)name_len, w);
+                return;
+            }
+            t->kind = T_FIELD;
+            size_t value = p->pos + name_len + 1;
+            if (value < p->len && quote_open(p, value, &closer)) {
+                token_t phrase = *t;
+                if (read_phrase(p, value, &phrase) != 0)
+                    return;
+                t->value_start = phrase.value_start;
+                t->value_end = phrase.value_end;
+                t->end = phrase.end;
+                t->value_phrase = 1;
+            } else {
+                t->value_start = value;
+                t->value_end = end;
+            }
+            if (t->value_start == t->value_end) {
+                fail(p, p->pos, "field \"%.*s\" needs a value",
+                     (int)name_len, w);
+                return;
+            }
+        }
+    }
+    p->pos = t->end;
+}
+
+static fsi_qnode_t *new_node(parser_t *p, fsi_qkind_t kind, size_t byte)
+{
+    if (++p->nodes > FSI_MAX_QUERY_NODES) {
+        fail(p, byte, "query has more than %d parts", FSI_MAX_QUERY_NODES);
+        return NULL;
+    }
+    fsi_qnode_t *n = calloc(1, sizeof *n);
+    if (n == NULL) {
+        p->status = FORUM_ENOMEM;
+        return NULL;
+    }
+    n->kind = kind;
+    n->lo = INT64_MIN;
+    n->hi = INT64_MAX;
+    n->column = column_of(p, byte);
+    return n;
+}
+
+static int add_kid(parser_t *p, fsi_qnode_t *parent, fsi_qnode_t *kid)
+{
+    fsi_qnode_t **grown = realloc(parent->kids,
+                                  (parent->n_kids + 1) * sizeof *grown);
+    if (grown == NULL) {
+        p->status = FORUM_ENOMEM;
+        fsi_qnode_free(kid);
+        return -1;
+    }
+    parent->kids = grown;
+    parent->kids[parent->n_kids++] = kid;
+    return 0;
+}
+
+static int set_text(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
+{
+    n->text = malloc(end - start + 1);
+    if (n->text == NULL) {
+        p->status = FORUM_ENOMEM;
+        return -1;
+    }
+    memcpy(n->text, p->q + start, end - start);
+    n->text[end - start] = '\0';
+    n->text_len = end - start;
+    return 0;
+}
+
+static int parse_int(const char *s, size_t n, int64_t *out)
+{
+    int64_t v = 0;
+    if (n == 0 || n > 9)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* The last second of the period a partial date names ("2025-01" ends
+ * on 2025-01-31T23:59:59). */
+static int date_period(const char *s, size_t n, int64_t *first,
+                       int64_t *last)
+{
+    if (fsi_date_parse(first, s, n) != FORUM_OK)
+        return -1;
+    char next[32];
+    int64_t y, m;
+    if (n == 4 && parse_int(s, 4, &y) == 0) {
+        snprintf(next, sizeof next, "%04lld", (long long)y + 1);
+    } else if (n == 7 && s[4] == '-' && parse_int(s, 4, &y) == 0 &&
+               parse_int(s + 5, 2, &m) == 0) {
+        if (m == 12)
+            snprintf(next, sizeof next, "%04lld-01", (long long)y + 1);
+        else
+            snprintf(next, sizeof next, "%04lld-%02lld", (long long)y,
+                     (long long)m + 1);
+    } else if (n == 10) {
+        *last = *first + 86399;
+        return 0;
+    } else {
+        *last = *first; /* A full timestamp names one second. */
+        return 0;
+    }
+    int64_t following;
+    if (fsi_date_parse(&following, next, strlen(next)) != FORUM_OK)
+        return -1;
+    *last = following - 1;
+    return 0;
+}
+
+/* floor:N, floor:A..B, floor:A.., floor:..B and the same for date. */
+static int parse_range(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
+{
+    const char *s = p->q + start;
+    size_t len = end - start;
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '.' && s[i + 1] == '.') {
+            dots = s + i;
+            break;
+        }
+    size_t lo_len = dots ? (size_t)(dots - s) : len;
+    const char *hi = dots ? dots + 2 : s;
+    size_t hi_len = dots ? len - lo_len - 2 : len;
+    const char *what = n->kind == FSI_Q_FLOOR ? "floor" : "date";
+
+    if (dots && lo_len == 0 && hi_len == 0) {
+        fail(p, start, "empty %s range", what);
+        return -1;
+    }
+    if (n->kind == FSI_Q_FLOOR) {
+        if (lo_len && parse_int(s, lo_len, &n->lo) != 0) {
+            fail(p, start, "floor \"%.*s\" is not a number", (int)lo_len, s);
+            return -1;
+        }
+        if (dots && hi_len && parse_int(hi, hi_len, &n->hi) != 0) {
+            fail(p, (size_t)(hi - p->q), "floor \"%.*s\" is not a number",
+                 (int)hi_len, hi);
+            return -1;
+        }
+        if (!dots)
+            n->hi = n->lo;
+    } else {
+        int64_t first, last;
+        if (lo_len) {
+            if (date_period(s, lo_len, &first, &last) != 0) {
+                fail(p, start, "bad date \"%.*s\" (use YYYY, YYYY-MM or "
+                     "YYYY-MM-DD)", (int)lo_len, s);
+                return -1;
+            }
+            n->lo = first;
+            if (!dots)
+                n->hi = last;
+        }
+        if (dots && hi_len) {
+            if (date_period(hi, hi_len, &first, &last) != 0) {
+                fail(p, (size_t)(hi - p->q), "bad date \"%.*s\" (use YYYY, "
+                     "YYYY-MM or YYYY-MM-DD)", (int)hi_len, hi);
+                return -1;
+            }
+            n->hi = last;
+        }
+    }
+    if (n->lo > n->hi) {
+        fail(p, start, "empty %s range: %.*s", what, (int)len, s);
+        return -1;
+    }
+    return 0;
+}
+
+static fsi_qnode_t *parse_or(parser_t *p);
+
+static fsi_qnode_t *parse_primary(parser_t *p)
+{
+    token_t t = p->tok;
+    fsi_qnode_t *n = NULL;
+    switch (t.kind) {
+    case T_LPAREN:
+        if (++p->depth > FSI_MAX_QUERY_DEPTH) {
+            fail(p, t.start, "parentheses nested deeper than %d",
+                 FSI_MAX_QUERY_DEPTH);
+            return NULL;
+        }
+        next_token(p);
+        if (p->tok.kind == T_RPAREN) {
+            fail(p, t.start, "empty parentheses");
+            return NULL;
+        }
+        n = parse_or(p);
+        if (n == NULL)
+            return NULL;
+        if (p->tok.kind != T_RPAREN) {
+            fail(p, t.start, "unbalanced parenthesis: no closing )");
+            fsi_qnode_free(n);
+            return NULL;
+        }
+        p->depth--;
+        next_token(p);
+        return n;
+    case T_WORD:
+    case T_PHRASE:
+        n = new_node(p, FSI_Q_TEXT, t.start);
+        if (n == NULL || set_text(p, n, t.value_start, t.value_end) != 0)
+            break;
+        n->phrase = t.kind == T_PHRASE;
+        next_token(p);
+        return n;
+    case T_FIELD:
+        n = new_node(p, t.field, t.start);
+        if (n == NULL || set_text(p, n, t.value_start, t.value_end) != 0)
+            break;
+        n->phrase = t.value_phrase;
+        if ((t.field == FSI_Q_FLOOR || t.field == FSI_Q_DATE) &&
+            parse_range(p, n, t.value_start, t.value_end) != 0)
+            break;
+        next_token(p);
+        return n;
+    case T_RPAREN:
+        fail(p, t.start, "unbalanced parenthesis: ) without (");
+        return NULL;
+    case T_OR:
+    case T_AND:
+        fail(p, t.start, "%s needs a term before it",
+             t.kind == T_OR ? "OR" : "AND");
+        return NULL;
+    case T_END:
+        fail(p, t.start, "the query ends where a term was expected");
+        return NULL;
+    default:
+        fail(p, t.start, "unexpected operator");
+        return NULL;
+    }
+    fsi_qnode_free(n);
+    return NULL;
+}
+
+static fsi_qnode_t *parse_unary(parser_t *p)
+{
+    if (p->tok.kind == T_MINUS || p->tok.kind == T_NOT) {
+        token_t t = p->tok;
+        if (++p->depth > FSI_MAX_QUERY_DEPTH) {
+            fail(p, t.start, "negations nested deeper than %d",
+                 FSI_MAX_QUERY_DEPTH);
+            return NULL;
+        }
+        next_token(p);
+        if (p->status != FORUM_OK)
+            return NULL;
+        if (p->tok.kind == T_END) {
+            fail(p, t.start, "%s needs a term after it",
+                 t.kind == T_NOT ? "NOT" : "-");
+            return NULL;
+        }
+        fsi_qnode_t *kid = parse_unary(p);
+        p->depth--;
+        if (kid == NULL)
+            return NULL;
+        fsi_qnode_t *n = new_node(p, FSI_Q_NOT, t.start);
+        if (n == NULL || add_kid(p, n, kid) != 0) {
+            if (n == NULL)
+                fsi_qnode_free(kid);
+            fsi_qnode_free(n);
+            return NULL;
+        }
+        return n;
+    }
+    return parse_primary(p);
+}
+
+/* Parses a list of operands joined by `sep` (T_OR), or by juxtaposition
+ * and optional AND (sep == T_AND). */
+static fsi_qnode_t *parse_list(parser_t *p, tok_kind_t sep)
+{
+    size_t start = p->tok.start;
+    fsi_qnode_t *first = sep == T_OR ? parse_list(p, T_AND) : parse_unary(p);
+    if (first == NULL)
+        return NULL;
+    fsi_qnode_t *list = NULL;
+    for (;;) {
+        if (p->status != FORUM_OK)
+            break;
+        tok_kind_t k = p->tok.kind;
+        if (sep == T_OR) {
+            if (k != T_OR)
+                break;
+            size_t op = p->tok.start;
+            next_token(p);
+            if (p->tok.kind == T_END || p->tok.kind == T_RPAREN ||
+                p->tok.kind == T_OR) {
+                fail(p, op, "OR needs a term after it");
+                break;
+            }
+        } else {
+            if (k == T_END || k == T_RPAREN || k == T_OR)
+                break;
+            if (k == T_AND) {
+                size_t op = p->tok.start;
+                next_token(p);
+                if (p->tok.kind == T_END || p->tok.kind == T_RPAREN ||
+                    p->tok.kind == T_OR || p->tok.kind == T_AND) {
+                    fail(p, op, "AND needs a term after it");
+                    break;
+                }
+            }
+        }
+        if (p->status != FORUM_OK)
+            break;
+        fsi_qnode_t *next = sep == T_OR ? parse_list(p, T_AND)
+                                        : parse_unary(p);
+        if (next == NULL)
+            break;
+        if (list == NULL) {
+            list = new_node(p, sep == T_OR ? FSI_Q_OR : FSI_Q_AND, start);
+            if (list == NULL || add_kid(p, list, first) != 0) {
+                fsi_qnode_free(next);
+                if (list == NULL)
+                    fsi_qnode_free(first);
+                first = NULL;
+                break;
+            }
+            first = NULL;
+        }
+        if (add_kid(p, list, next) != 0)
+            break;
+    }
+    if (p->status != FORUM_OK) {
+        fsi_qnode_free(first);
+        fsi_qnode_free(list);
+        return NULL;
+    }
+    return list ? list : first;
+}
+
+static fsi_qnode_t *parse_or(parser_t *p)
+{
+    return parse_list(p, T_OR);
+}
+
+forum_status_t fsi_query_parse(fsi_qnode_t **out, const char *query,
+                               size_t len, fsi_qerror_t *err)
+{
+    parser_t p = {query, len, 0, {0}, err, 0, 0, FORUM_OK};
+    memset(err, 0, sizeof *err);
+    *out = NULL;
+    if (len > FSI_MAX_QUERY_BYTES) {
+        err->column = 1;
+        snprintf(err->message, sizeof err->message,
+                 "query longer than %d bytes", FSI_MAX_QUERY_BYTES);
+        return FORUM_EQUERY;
+    }
+    next_token(&p);
+    if (p.status == FORUM_OK && p.tok.kind == T_END) {
+        err->column = 1;
+        snprintf(err->message, sizeof err->message, "empty query");
+        return FORUM_EQUERY;
+    }
+    fsi_qnode_t *root = p.status == FORUM_OK ? parse_or(&p) : NULL;
+    if (p.status == FORUM_OK && p.tok.kind == T_RPAREN)
+        fail(&p, p.tok.start, "unbalanced parenthesis: ) without (");
+    if (p.status != FORUM_OK) {
+        fsi_qnode_free(root);
+        return p.status;
+    }
+    *out = root;
+    return FORUM_OK;
+}
+
+void fsi_qnode_free(fsi_qnode_t *node)
+{
+    if (node == NULL)
+        return;
+    for (size_t i = 0; i < node->n_kids; i++)
+        fsi_qnode_free(node->kids[i]);
+    free(node->kids);
+    free(node->text);
+    free(node);
+}
+
+static void describe(fsi_buf_t *out, const fsi_qnode_t *n)
+{
+    static const char *const names[] = {
+        [FSI_Q_TEXT] = "", [FSI_Q_TITLE] = "title:",
+        [FSI_Q_AUTHOR] = "author:", [FSI_Q_BOARD] = "board:",
+        [FSI_Q_THREAD] = "thread:", [FSI_Q_FLOOR] = "floor:",
+        [FSI_Q_DATE] = "date:", [FSI_Q_AND] = "AND", [FSI_Q_OR] = "OR",
+        [FSI_Q_NOT] = "NOT"};
+    switch (n->kind) {
+    case FSI_Q_AND:
+    case FSI_Q_OR:
+    case FSI_Q_NOT:
+        fsi_buf_append_str(out, names[n->kind]);
+        fsi_buf_append_char(out, '(');
+        for (size_t i = 0; i < n->n_kids; i++) {
+            if (i)
+                fsi_buf_append_str(out, ", ");
+            describe(out, n->kids[i]);
+        }
+        fsi_buf_append_char(out, ')');
+        break;
+    case FSI_Q_FLOOR:
+    case FSI_Q_DATE:
+        fsi_buf_append_str(out, names[n->kind]);
+        if (n->lo != INT64_MIN)
+            fsi_buf_printf(out, "%lld", (long long)n->lo);
+        fsi_buf_append_str(out, "..");
+        if (n->hi != INT64_MAX)
+            fsi_buf_printf(out, "%lld", (long long)n->hi);
+        break;
+    default:
+        fsi_buf_append_str(out, names[n->kind]);
+        fsi_buf_printf(out, "\"%s\"", n->text);
+        break;
+    }
+}
+
+char *fsi_qnode_describe(const fsi_qnode_t *node)
+{
+    fsi_buf_t out = FSI_BUF_INIT;
+    describe(&out, node);
+    return fsi_buf_steal(&out, NULL);
+}

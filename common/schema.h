@@ -1,0 +1,65 @@
+/* forumsearch — private: the index/query contract. Indexer and searcher
+ * both include this; change FSI_ANALYZER_VERSION whenever the terms a
+ * text produces change, so old databases are detected.
+ *
+ * Current schema (one Xapian document per post):
+ *
+ *   Terms (free text, no positions; wdf = occurrences):
+ *     <ngram>          CJK unigram, bigram, trigram of the normalized text
+ *     <word>           Latin/digit word, NFKC + case folded (never starts
+ *                      with an upper-case ASCII letter, so no clash with
+ *                      the prefixes below)
+ *     Z<ngram>         CJK 2-/3-gram aligned on ICU word boundaries
+ *     S<term>          the same analysis of the thread title (article only)
+ *   Boolean terms:
+ *     Q<thread>#<floor>  unique post id
+ *     P<file>          the source file (root-qualified), for deletion
+ *     XT<thread>       thread id
+ *     A<author>        author, normalized
+ *     B<board>         board, normalized
+ *     K0 / K1          article / reply
+ *   Values:
+ *     0 FSI_SLOT_DATE    post date, else thread date (sortable_serialise)
+ *     1 FSI_SLOT_FLOOR   floor (sortable_serialise)
+ *     2 FSI_SLOT_THREAD  thread id (collapse key)
+ *     3 FSI_SLOT_ORDER   thread id, NUL, sortable floor (thread order)
+ *   Document data: see docdata.h.
+ *   Metadata:
+ *     fs:analyzer      FSI_ANALYZER_VERSION at index time
+ *     fs:icu           ICU version at index time
+ *     T<thread>        the thread record (docdata.h)
+ *     F<root>\0<file>  "mtime size" of an indexed file (incremental runs)
+ */
+#ifndef FORUMSEARCH_SCHEMA_H
+#define FORUMSEARCH_SCHEMA_H
+
+#define FSI_ANALYZER_VERSION "1"
+
+#define FSI_PREFIX_ALIGNED "Z"
+#define FSI_PREFIX_TITLE "S"
+#define FSI_PREFIX_ID "Q"
+#define FSI_PREFIX_FILE "P"
+#define FSI_PREFIX_THREAD "XT"
+#define FSI_PREFIX_AUTHOR "A"
+#define FSI_PREFIX_BOARD "B"
+#define FSI_TERM_ARTICLE "K0"
+#define FSI_TERM_REPLY "K1"
+
+enum {
+    FSI_SLOT_DATE = 0,
+    FSI_SLOT_FLOOR = 1,
+    FSI_SLOT_THREAD = 2,
+    FSI_SLOT_ORDER = 3
+};
+
+#define FSI_META_ANALYZER "fs:analyzer"
+#define FSI_META_ICU "fs:icu"
+#define FSI_META_THREAD "T"
+#define FSI_META_FILE "F"
+
+/* Title terms weigh more: a title match says what a thread is about. */
+#define FSI_TITLE_BOOST 2.0
+/* An aligned match (川普 the name, not 四川普通话) wins over BM25 noise. */
+#define FSI_ALIGNED_BOOST 1.5
+
+#endif

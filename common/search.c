@@ -1,0 +1,738 @@
+#define _GNU_SOURCE /* memmem */
+/* forumsearch — queries: from the parsed tree to a Xapian query, the
+ * verification of candidates, and the result iterator.
+ *
+ * The Xapian query finds candidates from n-gram and word terms; it is
+ * exact for a query segment that is one term (a Latin word or a CJK run
+ * of up to three characters). Longer segments are the AND of covering
+ * trigrams, a superset; then a MatchDecider evaluates the whole query
+ * tree against the post's stored text, so what comes back is exactly
+ * the posts whose normalized text contains each segment.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "buf.h"
+#include "db.h"
+#include "docdata.h"
+#include "query_parse.h"
+#include "schema.h"
+#include "search.h"
+#include "thread.h"
+#include "utf8.h"
+
+/* What one node of the tree compiles to. */
+typedef struct compiled {
+    const fsi_qnode_t *node;
+    fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
+    int exact;              /* Xapian's answer for this node is exact. */
+    struct compiled *kids;
+    size_t n_kids;
+} compiled_t;
+
+struct forum_query {
+    forum_db_t *db;
+    forum_search_options_t opts;
+    fsi_qnode_t *tree;
+    compiled_t root;
+    fsi_xquery_t *xquery;
+    char *description;
+    fsi_pattern_t *highlights;  /* Positive text patterns, for snippets. */
+    size_t n_highlights;
+    forum_results_t *results;   /* The last result set, owned. */
+    /* Decider state: the current candidate's normalized fields. */
+    fsi_normalized_t norm_text, norm_title, norm_name;
+};
+
+struct forum_results {
+    forum_query_t *query;
+    fsi_xresult_t x;
+    size_t next;
+    forum_hit_t hit;
+    fsi_buf_t strings;          /* The current hit's strings. */
+    fsi_normalized_t norm;      /* For snippets. */
+};
+
+/* ---- Patterns ------------------------------------------------------ */
+
+static int prev_is_word(const char *s, size_t pos)
+{
+    if (pos == 0)
+        return 0;
+    size_t start = pos - 1;
+    while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
+        start--;
+    return fsi_is_word_char(fsi_utf8_next(s, pos, &start));
+}
+
+static int next_is_word(const char *s, size_t len, size_t pos)
+{
+    return pos < len && fsi_is_word_char(fsi_utf8_next(s, len, &pos));
+}
+
+size_t fsi_pattern_find(const fsi_pattern_t *pat, const char *hay,
+                        size_t hay_len, size_t from)
+{
+    if (pat->len == 0)
+        return (size_t)-1;
+    while (from + pat->len <= hay_len) {
+        const char *hit = memmem(hay + from, hay_len - from, pat->text,
+                                 pat->len);
+        if (hit == NULL)
+            return (size_t)-1;
+        size_t at = (size_t)(hit - hay);
+        if ((!pat->word_start || !prev_is_word(hay, at)) &&
+            (!pat->word_end || !next_is_word(hay, hay_len, at + pat->len)))
+            return at;
+        from = at + fsi_utf8_seq_len(hay, hay_len, at);
+    }
+    return (size_t)-1;
+}
+
+static forum_status_t pattern_init(fsi_pattern_t *pat, const char *text,
+                                   size_t len)
+{
+    forum_status_t status = forum_normalize(&pat->text, &pat->len, text, len);
+    if (status != FORUM_OK)
+        return status;
+    /* A leading or trailing space of a phrase is not part of it. */
+    while (pat->len && pat->text[pat->len - 1] == ' ')
+        pat->text[--pat->len] = '\0';
+    size_t lead = 0;
+    while (lead < pat->len && pat->text[lead] == ' ')
+        lead++;
+    memmove(pat->text, pat->text + lead, pat->len - lead + 1);
+    pat->len -= lead;
+    size_t pos = 0;
+    pat->word_start = pat->len &&
+                      fsi_is_word_char(fsi_utf8_next(pat->text, pat->len,
+                                                     &pos));
+    pat->word_end = pat->len && prev_is_word(pat->text, pat->len);
+    return FORUM_OK;
+}
+
+/* ---- Compiling the tree to a Xapian query ------------------------ */
+
+typedef struct term_list {
+    fsi_buf_t required;   /* NUL-separated terms. */
+    size_t n_required;
+    fsi_buf_t aligned;
+    size_t n_aligned;
+    int whole;            /* One required term covering the pattern. */
+    size_t norm_len;
+} term_list_t;
+
+static int collect_term(void *payload, forum_token_kind_t kind,
+                        const fsi_normalized_t *norm, size_t start,
+                        size_t end)
+{
+    term_list_t *list = payload;
+    fsi_buf_t *buf = kind == FORUM_TOKEN_ALIGNED ? &list->aligned
+                                                 : &list->required;
+    fsi_buf_append(buf, norm->text + start, end - start);
+    fsi_buf_append_char(buf, '\0');
+    if (kind == FORUM_TOKEN_ALIGNED) {
+        list->n_aligned++;
+    } else {
+        list->n_required++;
+        /* The pattern is normalized the same way, minus outer spaces. */
+        size_t lead = 0, trail = norm->len;
+        while (lead < trail && norm->text[lead] == ' ')
+            lead++;
+        while (trail > lead && norm->text[trail - 1] == ' ')
+            trail--;
+        list->whole = start == lead && end == trail;
+    }
+    return buf->failed ? FORUM_ENOMEM : 0;
+}
+
+/* AND of prefix+term for every NUL-separated term in buf. */
+static fsi_xquery_t *and_of_terms(const fsi_buf_t *buf, size_t n,
+                                  const char *prefix)
+{
+    fsi_xquery_t **subs = calloc(n ? n : 1, sizeof *subs);
+    if (subs == NULL)
+        return NULL;
+    fsi_buf_t term = FSI_BUF_INIT;
+    const char *p = buf->data;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(p);
+        term.len = 0;
+        fsi_buf_append_str(&term, prefix);
+        fsi_buf_append(&term, p, len);
+        subs[i] = term.failed ? NULL : fsi_xq_term(term.data, term.len, 1);
+        p += len + 1;
+    }
+    fsi_buf_free(&term);
+    fsi_xquery_t *q = fsi_xq_combine(FSI_XQ_AND, subs, n);
+    free(subs);
+    return q;
+}
+
+/* A text node: the candidates, ranked by BM25 on the n-grams, with an
+ * optional boost for aligned matches and title matches. */
+static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
+                                   fsi_xquery_t **out)
+{
+    term_list_t terms = {FSI_BUF_INIT, 0, FSI_BUF_INIT, 0, 0, 0};
+    forum_tokenizer_t *tok;
+    forum_status_t status = fsi_db_tokenizer(q->db, &tok);
+    if (status != FORUM_OK)
+        return status;
+    status = pattern_init(&c->pattern, c->node->text, c->node->text_len);
+    if (status != FORUM_OK)
+        return status;
+    int rc = fsi_analyze(tok, c->node->text, c->node->text_len,
+                         FORUM_TOKENIZE_QUERY, 0, collect_term, &terms);
+    if (rc != 0) {
+        status = rc == FORUM_ENOMEM ? FORUM_ENOMEM : FORUM_EINTERNAL;
+        goto out;
+    }
+    int title_only = c->node->kind == FSI_Q_TITLE;
+    if (terms.n_required == 0) {
+        /* Punctuation or symbols only: no term can find it, so every
+         * post is a candidate and the stored text decides. */
+        *out = fsi_xq_match_all();
+        c->exact = 0;
+        goto out;
+    }
+    c->exact = terms.n_required == 1 && terms.whole;
+    if (title_only) {
+        *out = and_of_terms(&terms.required, terms.n_required,
+                            FSI_PREFIX_TITLE);
+        goto out;
+    }
+    fsi_xquery_t *boosts[2];
+    size_t n_boosts = 0;
+    if (terms.n_aligned)
+        boosts[n_boosts++] = fsi_xq_scale(
+            and_of_terms(&terms.aligned, terms.n_aligned,
+                         FSI_PREFIX_ALIGNED), FSI_ALIGNED_BOOST);
+    boosts[n_boosts++] = fsi_xq_scale(
+        and_of_terms(&terms.required, terms.n_required, FSI_PREFIX_TITLE),
+        FSI_TITLE_BOOST);
+    fsi_xquery_t *parts[2] = {
+        and_of_terms(&terms.required, terms.n_required, ""),
+        fsi_xq_combine(FSI_XQ_OR, boosts, n_boosts)};
+    *out = fsi_xq_combine(FSI_XQ_AND_MAYBE, parts, 2);
+out:
+    if (status == FORUM_OK && *out == NULL)
+        status = FORUM_ENOMEM;
+    fsi_buf_free(&terms.required);
+    fsi_buf_free(&terms.aligned);
+    return status;
+}
+
+static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
+                                  size_t len)
+{
+    fsi_buf_t term = FSI_BUF_INIT;
+    fsi_buf_append_str(&term, prefix);
+    fsi_buf_append(&term, value, len);
+    fsi_xquery_t *q = term.failed ? NULL
+                                  : fsi_xq_term(term.data, term.len, 1);
+    fsi_buf_free(&term);
+    /* Filters select; they must not change the ranking. */
+    return fsi_xq_scale(q, 0.0);
+}
+
+static fsi_xquery_t *range_query(unsigned slot, int64_t lo, int64_t hi)
+{
+    char lo_bytes[16], hi_bytes[16];
+    size_t lo_len = 0, hi_len = 0;
+    if (lo != INT64_MIN)
+        lo_len = fsi_sortable_serialise((double)lo, lo_bytes);
+    if (hi != INT64_MAX)
+        hi_len = fsi_sortable_serialise((double)hi, hi_bytes);
+    return fsi_xq_value_range(slot, lo != INT64_MIN ? lo_bytes : NULL, lo_len,
+                              hi != INT64_MAX ? hi_bytes : NULL, hi_len);
+}
+
+static forum_status_t compile(forum_query_t *q, compiled_t *c,
+                              const fsi_qnode_t *node, fsi_xquery_t **out);
+
+/* NOT x on its own: everything but x when x is exact; else everything
+ * (the decider removes what x really matches). */
+static fsi_xquery_t *negation(const compiled_t *kid, fsi_xquery_t *kid_query)
+{
+    if (!kid->exact) {
+        fsi_xq_destroy(kid_query);
+        return fsi_xq_match_all();
+    }
+    fsi_xquery_t *parts[2] = {fsi_xq_match_all(), kid_query};
+    return fsi_xq_combine(FSI_XQ_AND_NOT, parts, 2);
+}
+
+static forum_status_t compile_list(forum_query_t *q, compiled_t *c,
+                                   fsi_xquery_t **out)
+{
+    const fsi_qnode_t *node = c->node;
+    forum_status_t status = FORUM_OK;
+    fsi_xquery_t **pos = calloc(node->n_kids, sizeof *pos);
+    fsi_xquery_t **neg = calloc(node->n_kids, sizeof *neg);
+    c->kids = calloc(node->n_kids, sizeof *c->kids);
+    size_t n_pos = 0, n_neg = 0;
+    if (pos == NULL || neg == NULL || c->kids == NULL) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
+    c->n_kids = node->n_kids;
+    c->exact = 1;
+    for (size_t i = 0; status == FORUM_OK && i < node->n_kids; i++) {
+        const fsi_qnode_t *kid = node->kids[i];
+        fsi_xquery_t *kq = NULL;
+        if (node->kind == FSI_Q_AND && kid->kind == FSI_Q_NOT) {
+            /* AND's negated parts become AND_NOT, when exact. */
+            compiled_t *kc = &c->kids[i];
+            kc->node = kid;
+            kc->kids = calloc(1, sizeof *kc->kids);
+            if (kc->kids == NULL) {
+                status = FORUM_ENOMEM;
+                break;
+            }
+            kc->n_kids = 1;
+            status = compile(q, &kc->kids[0], kid->kids[0], &kq);
+            kc->exact = kc->kids[0].exact;
+            if (status == FORUM_OK && kc->exact)
+                neg[n_neg++] = kq;
+            else
+                fsi_xq_destroy(kq);
+        } else {
+            status = compile(q, &c->kids[i], kid, &kq);
+            if (status == FORUM_OK)
+                pos[n_pos++] = kq;
+        }
+        if (status == FORUM_OK && !c->kids[i].exact)
+            c->exact = 0;
+    }
+    if (status != FORUM_OK)
+        goto out;
+    fsi_xquery_t *positive;
+    if (n_pos == 0)
+        positive = fsi_xq_match_all();
+    else
+        positive = fsi_xq_combine(node->kind == FSI_Q_AND ? FSI_XQ_AND
+                                                          : FSI_XQ_OR,
+                                  pos, n_pos);
+    n_pos = 0;
+    if (n_neg) {
+        fsi_xquery_t *excluded = fsi_xq_combine(FSI_XQ_OR, neg, n_neg);
+        n_neg = 0;
+        fsi_xquery_t *parts[2] = {positive, excluded};
+        positive = fsi_xq_combine(FSI_XQ_AND_NOT, parts, 2);
+    }
+    *out = positive;
+    if (*out == NULL)
+        status = FORUM_ENOMEM;
+out:
+    for (size_t i = 0; i < n_pos; i++)
+        fsi_xq_destroy(pos[i]);
+    for (size_t i = 0; i < n_neg; i++)
+        fsi_xq_destroy(neg[i]);
+    free(pos);
+    free(neg);
+    return status;
+}
+
+static forum_status_t compile(forum_query_t *q, compiled_t *c,
+                              const fsi_qnode_t *node, fsi_xquery_t **out)
+{
+    forum_status_t status = FORUM_OK;
+    c->node = node;
+    c->exact = 1;
+    *out = NULL;
+    switch (node->kind) {
+    case FSI_Q_TEXT:
+    case FSI_Q_TITLE:
+        return compile_text(q, c, out);
+    case FSI_Q_AUTHOR:
+    case FSI_Q_BOARD:
+        status = pattern_init(&c->pattern, node->text, node->text_len);
+        if (status != FORUM_OK)
+            return status;
+        *out = boolean_term(node->kind == FSI_Q_AUTHOR ? FSI_PREFIX_AUTHOR
+                                                       : FSI_PREFIX_BOARD,
+                            c->pattern.text, c->pattern.len);
+        break;
+    case FSI_Q_THREAD:
+        *out = boolean_term(FSI_PREFIX_THREAD, node->text, node->text_len);
+        break;
+    case FSI_Q_FLOOR:
+        if (node->lo == 0 && node->hi == 0)
+            *out = boolean_term(FSI_TERM_ARTICLE, "", 0);
+        else if (node->lo == 1 && node->hi == INT64_MAX)
+            *out = boolean_term(FSI_TERM_REPLY, "", 0);
+        else
+            *out = range_query(FSI_SLOT_FLOOR, node->lo, node->hi);
+        break;
+    case FSI_Q_DATE:
+        *out = range_query(FSI_SLOT_DATE, node->lo, node->hi);
+        break;
+    case FSI_Q_AND:
+    case FSI_Q_OR:
+        return compile_list(q, c, out);
+    case FSI_Q_NOT: {
+        c->kids = calloc(1, sizeof *c->kids);
+        if (c->kids == NULL)
+            return FORUM_ENOMEM;
+        c->n_kids = 1;
+        fsi_xquery_t *kq;
+        status = compile(q, &c->kids[0], node->kids[0], &kq);
+        if (status != FORUM_OK)
+            return status;
+        c->exact = c->kids[0].exact;
+        *out = negation(&c->kids[0], kq);
+        break;
+    }
+    }
+    return *out ? FORUM_OK : FORUM_ENOMEM;
+}
+
+static void compiled_free(compiled_t *c)
+{
+    for (size_t i = 0; i < c->n_kids; i++)
+        compiled_free(&c->kids[i]);
+    free(c->kids);
+    free(c->pattern.text);
+}
+
+/* Positive text patterns (not under a NOT) are what snippets mark. */
+static void gather_highlights(forum_query_t *q, const compiled_t *c)
+{
+    if (c->node == NULL || c->node->kind == FSI_Q_NOT)
+        return;
+    if (c->node->kind == FSI_Q_TEXT && c->pattern.len) {
+        fsi_pattern_t *grown = realloc(q->highlights, (q->n_highlights + 1) *
+                                                          sizeof *grown);
+        if (grown == NULL)
+            return; /* Fewer marks, not a failure. */
+        q->highlights = grown;
+        q->highlights[q->n_highlights++] = c->pattern; /* Borrowed. */
+    }
+    for (size_t i = 0; i < c->n_kids; i++)
+        gather_highlights(q, &c->kids[i]);
+}
+
+/* ---- Verifying candidates --------------------------------------- */
+
+typedef struct candidate {
+    forum_query_t *q;
+    fsi_post_record_t rec;
+    int text_ready, title_ready;
+    int failed;
+} candidate_t;
+
+static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
+{
+    forum_query_t *q = cand->q;
+    fsi_normalized_t *norm = title ? &q->norm_title : &q->norm_text;
+    int *ready = title ? &cand->title_ready : &cand->text_ready;
+    fsi_str_t src = title ? cand->rec.title : cand->rec.text;
+    if (!*ready) {
+        if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
+            cand->failed = 1;
+            return 0;
+        }
+        *ready = 1;
+    }
+    if (pat->len == 0)
+        return 0;
+    return fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
+}
+
+static int name_equals(candidate_t *cand, const fsi_pattern_t *pat,
+                       fsi_str_t name)
+{
+    fsi_normalized_t *norm = &cand->q->norm_name;
+    if (fsi_normalize(norm, name.s, name.len, 0) != FORUM_OK) {
+        cand->failed = 1;
+        return 0;
+    }
+    return norm->len == pat->len && memcmp(norm->text, pat->text,
+                                           pat->len) == 0;
+}
+
+static int evaluate(candidate_t *cand, const compiled_t *c)
+{
+    const fsi_qnode_t *n = c->node;
+    const fsi_post_record_t *r = &cand->rec;
+    int64_t date;
+    switch (n->kind) {
+    case FSI_Q_TEXT:
+        return contains(cand, &c->pattern, 0) ||
+               (r->floor == 0 && contains(cand, &c->pattern, 1));
+    case FSI_Q_TITLE:
+        return r->floor == 0 && contains(cand, &c->pattern, 1);
+    case FSI_Q_AUTHOR:
+        return name_equals(cand, &c->pattern, r->author);
+    case FSI_Q_BOARD:
+        return name_equals(cand, &c->pattern, r->board);
+    case FSI_Q_THREAD:
+        return r->thread_id.len == n->text_len &&
+               memcmp(r->thread_id.s, n->text, n->text_len) == 0;
+    case FSI_Q_FLOOR:
+        return r->floor >= n->lo && r->floor <= n->hi;
+    case FSI_Q_DATE:
+        date = r->date != FSI_NO_DATE ? r->date : r->thread_date;
+        return date != FSI_NO_DATE && date >= n->lo && date <= n->hi;
+    case FSI_Q_AND:
+        for (size_t i = 0; i < c->n_kids; i++)
+            if (!evaluate(cand, &c->kids[i]))
+                return 0;
+        return 1;
+    case FSI_Q_OR:
+        for (size_t i = 0; i < c->n_kids; i++)
+            if (evaluate(cand, &c->kids[i]))
+                return 1;
+        return 0;
+    case FSI_Q_NOT:
+        return !evaluate(cand, &c->kids[0]);
+    }
+    return 0;
+}
+
+static int decide(void *payload, const char *data, size_t len)
+{
+    candidate_t cand;
+    memset(&cand, 0, sizeof cand);
+    cand.q = payload;
+    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+        return 0;
+    return evaluate(&cand, &cand.q->root);
+}
+
+/* ---- Public API ---------------------------------------------------- */
+
+forum_status_t forum_search_options_init(forum_search_options_t *opts,
+                                         unsigned int version)
+{
+    if (opts == NULL || version != FORUM_SEARCH_OPTIONS_VERSION)
+        return FORUM_EINVAL;
+    forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
+    *opts = defaults;
+    return FORUM_OK;
+}
+
+forum_status_t forum_query_create(forum_query_t **out, forum_db_t *db,
+                                  const char *query, size_t len,
+                                  const forum_search_options_t *opts)
+{
+    forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
+    if (out == NULL || db == NULL || (query == NULL && len > 0))
+        return FORUM_EINVAL;
+    *out = NULL;
+    fsi_db_clear_error(db);
+    if (opts && opts->version != FORUM_SEARCH_OPTIONS_VERSION)
+        return fsi_db_fail(db, FORUM_EINVAL, "unknown options version %u",
+                           opts->version);
+    forum_query_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
+    q->db = db;
+    q->opts = opts ? *opts : defaults;
+
+    fsi_qerror_t err;
+    forum_status_t status = fsi_query_parse(&q->tree, query ? query : "",
+                                            len, &err);
+    if (status == FORUM_EQUERY) {
+        fsi_db_fail(db, status, "column %zu: %s", err.column, err.message);
+        db->error_column = err.column;
+        goto fail;
+    }
+    if (status == FORUM_OK)
+        status = compile(q, &q->root, q->tree, &q->xquery);
+    if (status == FORUM_OK) {
+        q->description = fsi_qnode_describe(q->tree);
+        if (q->description == NULL)
+            status = FORUM_ENOMEM;
+    }
+    if (status != FORUM_OK) {
+        if (db->error[0] == '\0')
+            fsi_db_fail(db, status, "%s", forum_status_to_string(status));
+        goto fail;
+    }
+    gather_highlights(q, &q->root);
+    *out = q;
+    return FORUM_OK;
+fail:
+    forum_query_destroy(q);
+    return status;
+}
+
+const char *forum_query_describe(const forum_query_t *query)
+{
+    return query && query->description ? query->description : "";
+}
+
+void forum_query_destroy(forum_query_t *query)
+{
+    if (query == NULL)
+        return;
+    forum_results_destroy(query->results);
+    fsi_xq_destroy(query->xquery);
+    compiled_free(&query->root);
+    fsi_qnode_free(query->tree);
+    free(query->description);
+    free(query->highlights);
+    fsi_normalized_free(&query->norm_text);
+    fsi_normalized_free(&query->norm_title);
+    fsi_normalized_free(&query->norm_name);
+    free(query);
+}
+
+forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
+{
+    if (query == NULL || out == NULL)
+        return FORUM_EINVAL;
+    *out = NULL;
+    forum_db_t *db = query->db;
+    fsi_db_clear_error(db);
+    forum_results_destroy(query->results);
+    query->results = NULL;
+
+    forum_results_t *res = calloc(1, sizeof *res);
+    if (res == NULL)
+        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
+    res->query = query;
+    const forum_search_options_t *o = &query->opts;
+    fsi_xsearch_t search = {
+        o->collapse_threads ? FSI_SLOT_THREAD : -1,
+        -1, 0, o->offset, o->limit,
+        query->root.exact ? NULL : decide, query};
+    if (o->sort == FORUM_SORT_DATE) {
+        search.sort_slot = FSI_SLOT_DATE;
+        search.sort_descending = 1;
+    } else if (o->sort == FORUM_SORT_FLOOR) {
+        search.sort_slot = FSI_SLOT_ORDER;
+    }
+    forum_status_t status = fsi_xdb_search(db->x, query->xquery, &search,
+                                           &res->x);
+    if (status != FORUM_OK) {
+        free(res);
+        return fsi_db_fail_shim(db, status);
+    }
+    query->results = res;
+    *out = res;
+    return FORUM_OK;
+}
+
+void forum_results_counts(const forum_results_t *results, uint64_t *posts_out,
+                          uint64_t *threads_out)
+{
+    if (posts_out)
+        *posts_out = results ? results->x.uncollapsed : 0;
+    if (threads_out)
+        *threads_out = results ? results->x.matches : 0;
+}
+
+/* Copies s into the hit's string arena; returns its offset. */
+static size_t keep_string(fsi_buf_t *arena, fsi_str_t s)
+{
+    size_t at = arena->len;
+    fsi_buf_append(arena, s.s, s.len);
+    fsi_buf_append_char(arena, '\0');
+    return at;
+}
+
+forum_status_t forum_results_next(forum_results_t *results,
+                                  const forum_hit_t **out)
+{
+    if (results == NULL || out == NULL)
+        return FORUM_EINVAL;
+    *out = NULL;
+    forum_db_t *db = results->query->db;
+    if (results->next >= results->x.n_hits)
+        return FORUM_ITER_DONE;
+    const fsi_xhit_t *x = &results->x.hits[results->next];
+    fsi_post_record_t rec;
+    if (fsi_post_record_decode(&rec, x->data, x->data_len) != FORUM_OK)
+        return fsi_db_fail(db, FORUM_EIO, "corrupt document %u", x->docid);
+
+    fsi_thread_record_t thread = {{"", 0}, {"", 0}, {"", 0}, {"", 0},
+                                  FSI_NO_DATE};
+    fsi_buf_t key = FSI_BUF_INIT;
+    fsi_buf_append_str(&key, FSI_META_THREAD);
+    fsi_buf_append(&key, rec.thread_id.s, rec.thread_id.len);
+    char *stored = NULL;
+    size_t stored_len = 0;
+    forum_status_t status = key.failed ? FORUM_ENOMEM
+        : fsi_xdb_get_metadata(db->x, key.data, key.len, &stored,
+                               &stored_len);
+    fsi_buf_free(&key);
+    if (status != FORUM_OK) {
+        free(stored);
+        return status == FORUM_ENOMEM
+                   ? fsi_db_fail(db, status, "out of memory")
+                   : fsi_db_fail_shim(db, status);
+    }
+    /* A missing thread record (a racing writer) leaves the fields empty. */
+    if (stored_len)
+        fsi_thread_record_decode(&thread, stored, stored_len);
+
+    fsi_buf_t *arena = &results->strings;
+    arena->len = 0;
+    size_t at_id = keep_string(arena, rec.thread_id);
+    size_t at_title = keep_string(arena, thread.title);
+    size_t at_board = keep_string(arena, thread.board);
+    size_t at_author = keep_string(arena, rec.author);
+    size_t at_source = keep_string(arena, thread.source);
+    size_t at_path = keep_string(arena, thread.path);
+    size_t at_text = keep_string(arena, rec.text);
+    free(stored);
+    if (arena->failed)
+        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
+
+    forum_hit_t *hit = &results->hit;
+    hit->thread_id = arena->data + at_id;
+    hit->title = arena->data + at_title;
+    hit->board = arena->data + at_board;
+    hit->author = arena->data + at_author;
+    hit->source = arena->data + at_source;
+    hit->path = arena->data + at_path;
+    hit->text = arena->data + at_text;
+    hit->text_len = rec.text.len;
+    hit->floor = rec.floor;
+    hit->date = rec.date != FSI_NO_DATE ? rec.date : rec.thread_date;
+    hit->score = results->query->opts.sort == FORUM_SORT_RELEVANCE
+                     ? x->weight : 0.0;
+    hit->thread_matches = x->collapse_count + 1;
+    hit->rank = (uint32_t)(results->query->opts.offset + results->next);
+    results->next++;
+    *out = hit;
+    return FORUM_OK;
+}
+
+void forum_results_destroy(forum_results_t *results)
+{
+    if (results == NULL)
+        return;
+    if (results->query && results->query->results == results)
+        results->query->results = NULL;
+    fsi_xresult_free(&results->x);
+    fsi_buf_free(&results->strings);
+    fsi_normalized_free(&results->norm);
+    free(results);
+}
+
+forum_status_t forum_results_snippet(forum_results_t *results,
+                                     const forum_hit_t *hit,
+                                     const forum_snippet_options_t *opts,
+                                     forum_snippet_t **out)
+{
+    forum_snippet_options_t defaults = FORUM_SNIPPET_OPTIONS_INIT;
+    if (results == NULL || hit == NULL || out == NULL)
+        return FORUM_EINVAL;
+    *out = NULL;
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->version != FORUM_SNIPPET_OPTIONS_VERSION || opts->max_chars == 0)
+        return FORUM_EINVAL;
+    forum_status_t status = fsi_normalize(&results->norm, hit->text,
+                                          hit->text_len, 1);
+    if (status != FORUM_OK)
+        return status;
+    const forum_query_t *q = results->query;
+    return fsi_highlight(out, hit->text, hit->text_len, &results->norm,
+                         q->highlights, q->n_highlights, opts);
+}

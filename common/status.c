@@ -1,0 +1,47 @@
+/* forumsearch — status strings, versions, and the library allocator. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <unicode/uversion.h>
+
+#include "forumsearch.h"
+#include "xapian_shim.h"
+
+const char *forum_status_to_string(forum_status_t status)
+{
+    switch (status) {
+    case FORUM_OK: return "success";
+    case FORUM_ITER_DONE: return "no more results";
+    case FORUM_ENOTFOUND: return "not found";
+    case FORUM_ELOCKED: return "database is locked by another writer";
+    case FORUM_EMODIFIED: return "database was modified during the search";
+    case FORUM_EQUERY: return "malformed query";
+    case FORUM_EPARSE: return "input could not be parsed";
+    case FORUM_ENOMEM: return "out of memory";
+    case FORUM_EIO: return "input/output error or corrupt database";
+    case FORUM_EINVAL: return "invalid argument";
+    case FORUM_EINTERNAL: return "internal error";
+    case FORUM_STATUS_LAST: break;
+    }
+    return "unknown status";
+}
+
+const char *forum_version_string(void)
+{
+    return FORUMSEARCH_VERSION;
+}
+
+const char *forum_dependency_versions(void)
+{
+    static char versions[64];
+    /* Racing threads write identical bytes, so no lock is needed. */
+    if (versions[0] == '\0')
+        snprintf(versions, sizeof versions, "Xapian %s, ICU %s",
+                 fsi_xapian_version(), U_ICU_VERSION);
+    return versions;
+}
+
+void forum_free(void *ptr)
+{
+    free(ptr);
+}

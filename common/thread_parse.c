@@ -1,0 +1,511 @@
+/* forumsearch — reader of scraped thread text (the format of
+ * shared/seed): title, header block, article paragraphs, then replies of
+ * [avatar letter] / author / "N 楼" / content lines.
+ *
+ * The parser is line based and finds replies by their floor lines first;
+ * the author (and avatar) lines are the ones just before. Anything that
+ * does not fit is reported with its line number, never guessed silently.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "date.h"
+#include "fsi_input.h"
+#include "fsi_limits.h"
+#include "utf8.h"
+
+typedef struct line {
+    const char *s;
+    size_t len;
+} line_t;
+
+typedef struct parser {
+    const char *path;
+    line_t *lines;
+    size_t n_lines;
+    fsi_diag_fn diag;
+    void *diag_payload;
+    fsi_thread_t *thread;
+} parser_t;
+
+static void report(parser_t *p, size_t line, int is_error, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void report(parser_t *p, size_t line, int is_error, const char *fmt,
+                   ...)
+{
+    if (p->diag == NULL)
+        return;
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    p->diag(p->diag_payload, p->path, line, is_error, message);
+}
+
+/* Trims ASCII, no-break and ideographic spaces from both ends. */
+static line_t trim(line_t l)
+{
+    for (;;) {
+        if (l.len && isspace((unsigned char)l.s[0])) {
+            l.s++, l.len--;
+        } else if (l.len >= 3 && memcmp(l.s, "\xE3\x80\x80", 3) == 0) {
+            l.s += 3, l.len -= 3;
+        } else if (l.len >= 2 && memcmp(l.s, "\xC2\xA0", 2) == 0) {
+            l.s += 2, l.len -= 2;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (l.len && isspace((unsigned char)l.s[l.len - 1])) {
+            l.len--;
+        } else if (l.len >= 3 &&
+                   memcmp(l.s + l.len - 3, "\xE3\x80\x80", 3) == 0) {
+            l.len -= 3;
+        } else if (l.len >= 2 &&
+                   memcmp(l.s + l.len - 2, "\xC2\xA0", 2) == 0) {
+            l.len -= 2;
+        } else {
+            break;
+        }
+    }
+    return l;
+}
+
+static int is_blank(line_t l)
+{
+    return trim(l).len == 0;
+}
+
+static int ends_with(line_t l, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return l.len >= n && memcmp(l.s + l.len - n, suffix, n) == 0;
+}
+
+static int starts_with(line_t l, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return l.len >= n && memcmp(l.s, prefix, n) == 0;
+}
+
+/* Parses ASCII or full-width digits; -1 when l is not a number. */
+static long long parse_number(line_t l)
+{
+    long long value = 0;
+    size_t pos = 0;
+    if (l.len == 0)
+        return -1;
+    while (pos < l.len) {
+        uint32_t c = fsi_utf8_next(l.s, l.len, &pos);
+        int digit;
+        if (c >= '0' && c <= '9')
+            digit = (int)(c - '0');
+        else if (c >= 0xFF10 && c <= 0xFF19)
+            digit = (int)(c - 0xFF10);
+        else if (c == ',')
+            continue;
+        else
+            return -1;
+        if (value > 100000000000LL)
+            return -1;
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
+static char *dup_line(line_t l)
+{
+    char *s = malloc(l.len + 1);
+    if (s) {
+        memcpy(s, l.s, l.len);
+        s[l.len] = '\0';
+    }
+    return s;
+}
+
+/* "N 楼" with a short prefix: a floor line. Returns 1 and the number,
+ * 0 when the line is no floor line, -1 when it looks like one but the
+ * number is not a number ("x 楼"). "大楼" or a sentence ending in 楼 is
+ * content: a broken floor line has a short part, a space, then 楼. */
+static int floor_line(line_t raw, long long *floor_out)
+{
+    line_t l = trim(raw);
+    if (!ends_with(l, "楼") && !ends_with(l, "樓"))
+        return 0;
+    line_t before = {l.s, l.len - 3};
+    line_t number = trim(before);
+    if (number.len == 0 || number.len > 12)
+        return 0;
+    long long n = parse_number(number);
+    if (n >= 0) {
+        *floor_out = n;
+        return 1;
+    }
+    return number.len < before.len ? -1 : 0;
+}
+
+/* The one-character avatar line that precedes a Latin user name. */
+static int is_avatar_for(line_t avatar, line_t author)
+{
+    avatar = trim(avatar);
+    author = trim(author);
+    return avatar.len == 1 && author.len > 1 &&
+           isalnum((unsigned char)avatar.s[0]) &&
+           tolower((unsigned char)avatar.s[0]) ==
+               tolower((unsigned char)author.s[0]);
+}
+
+static int set_field(char **field, line_t l)
+{
+    char *s = dup_line(trim(l));
+    if (s == NULL)
+        return -1;
+    free(*field);
+    *field = s;
+    return 0;
+}
+
+/* Recognizes one header line; returns 1 when it was a header field. */
+static int header_field(parser_t *p, size_t i, int *seen_counts)
+{
+    fsi_thread_t *t = p->thread;
+    line_t l = trim(p->lines[i]);
+    static const char reply_prefix[] = "最新回复";
+    if (starts_with(l, reply_prefix) || starts_with(l, "最新回覆") ||
+        starts_with(l, "最新回復")) {
+        /* Skip the label and its colon (ASCII or full-width). */
+        line_t value = {l.s + strlen(reply_prefix),
+                        l.len - strlen(reply_prefix)};
+        if (starts_with(value, ":"))
+            value.s += 1, value.len -= 1;
+        else if (starts_with(value, "："))
+            value.s += 3, value.len -= 3;
+        value = trim(value);
+        int64_t when;
+        if (fsi_date_parse(&when, value.s, value.len) == FORUM_OK)
+            t->last_reply = when;
+        else
+            report(p, i + 1, 0, "last-reply time \"%.*s\" is not a date",
+                   (int)(value.len > 80 ? 80 : value.len), value.s);
+        return 1;
+    }
+    if (l.len == strlen("返回列表") && starts_with(l, "返回列表"))
+        return 1;
+    if (ends_with(l, "阅读") || ends_with(l, "閱讀")) {
+        line_t number = trim((line_t){l.s, l.len - 6});
+        long long n = parse_number(number);
+        if (n < 0)
+            return 0;
+        t->views = n;
+        return 1;
+    }
+    if (ends_with(l, "评论") || ends_with(l, "評論")) {
+        line_t number = trim((line_t){l.s, l.len - 6});
+        long long n = parse_number(number);
+        if (n < 0)
+            return 0;
+        t->reply_count = n;
+        *seen_counts = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads the header block that starts at line `first` (the first
+ * non-blank line after the title); returns the index of the first line
+ * after it, or `first` when there is no header block. */
+static size_t parse_header(parser_t *p, size_t first)
+{
+    size_t end = first;
+    int any = 0, seen_counts = 0;
+    while (end < p->n_lines && !is_blank(p->lines[end]))
+        end++;
+    for (size_t i = first; i < end; i++) {
+        int dummy = 0;
+        if (header_field(p, i, &dummy))
+            any = 1;
+    }
+    if (!any)
+        return first;
+
+    /* Lines before the first field name the site; lines after the
+     * reply count name the source. */
+    size_t i = first;
+    int before_fields = 1;
+    for (; i < end; i++) {
+        if (header_field(p, i, &seen_counts)) {
+            before_fields = 0;
+            continue;
+        }
+        line_t l = trim(p->lines[i]);
+        int ok = 0;
+        if (before_fields && p->thread->site == NULL)
+            ok = set_field(&p->thread->site, l) == 0;
+        else if (before_fields && p->thread->site_latin == NULL)
+            ok = set_field(&p->thread->site_latin, l) == 0;
+        else if (seen_counts && p->thread->source == NULL)
+            ok = set_field(&p->thread->source, l) == 0;
+        else
+            report(p, i + 1, 0, "unrecognized header line \"%.*s\"",
+                   (int)(l.len > 80 ? 80 : l.len), l.s);
+        (void)ok;
+    }
+    return end;
+}
+
+/* Joins lines [from, to) into post text: blank lines are dropped (they
+ * separate paragraphs), paragraphs are separated by '\n'. */
+static int set_text(parser_t *p, fsi_post_t *post, size_t from, size_t to)
+{
+    fsi_buf_t buf = FSI_BUF_INIT;
+    int truncated = 0;
+    for (size_t i = from; i < to; i++) {
+        line_t l = trim(p->lines[i]);
+        if (l.len == 0)
+            continue;
+        if (buf.len)
+            fsi_buf_append_char(&buf, '\n');
+        if (buf.len + l.len > FSI_MAX_POST_BYTES) {
+            size_t keep = FSI_MAX_POST_BYTES > buf.len
+                              ? FSI_MAX_POST_BYTES - buf.len : 0;
+            /* Cut on a character boundary. */
+            while (keep > 0 && ((unsigned char)l.s[keep] & 0xC0) == 0x80)
+                keep--;
+            fsi_buf_append(&buf, l.s, keep);
+            report(p, i + 1, 0, "post text truncated to %d bytes",
+                   FSI_MAX_POST_BYTES);
+            truncated = 1;
+            break;
+        }
+        fsi_buf_append(&buf, l.s, l.len);
+    }
+    (void)truncated;
+    size_t len;
+    char *text = fsi_buf_steal(&buf, &len);
+    if (text == NULL)
+        return -1;
+    free(post->text);
+    post->text = text;
+    post->text_len = len;
+    return 0;
+}
+
+/* Finds "NAME 发表评论于 YYYY-MM-DD HH:MM:SS" and records the first. */
+static int find_quote(fsi_post_t *post)
+{
+    static const char marker[] = " 发表评论于 ";
+    const char *hit = strstr(post->text, marker);
+    if (hit == NULL)
+        return 0;
+    const char *name_end = hit, *name = hit;
+    while (name > post->text && !isspace((unsigned char)name[-1]))
+        name--;
+    if (name == name_end)
+        return 0;
+    char *author = malloc((size_t)(name_end - name) + 1);
+    if (author == NULL)
+        return -1;
+    memcpy(author, name, (size_t)(name_end - name));
+    author[name_end - name] = '\0';
+    free(post->quoted_author);
+    post->quoted_author = author;
+    const char *date = hit + strlen(marker);
+    int64_t when;
+    if (strlen(date) >= 19 && fsi_date_parse(&when, date, 19) == FORUM_OK)
+        post->quoted_date = when;
+    return 0;
+}
+
+typedef struct reply_mark {
+    size_t floor_line;   /* Index of the "N 楼" line. */
+    size_t start;        /* First line of the reply (avatar or author). */
+    long long floor;
+    int has_author;
+} reply_mark_t;
+
+static forum_status_t add_post(parser_t *p, int floor, line_t author,
+                               size_t line, size_t from, size_t to)
+{
+    fsi_post_t *post = fsi_thread_add_post(p->thread);
+    if (post == NULL || set_field(&post->author, author) != 0 ||
+        set_text(p, post, from, to) != 0 || find_quote(post) != 0)
+        return FORUM_ENOMEM;
+    post->floor = floor;
+    post->line = line;
+    return FORUM_OK;
+}
+
+forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
+                                     const char *text, size_t len,
+                                     fsi_diag_fn diag, void *diag_payload)
+{
+    parser_t p = {path, NULL, 0, diag, diag_payload, out};
+    reply_mark_t *marks = NULL;
+    size_t n_marks = 0;
+    forum_status_t status = FORUM_OK;
+
+    /* Split into lines. */
+    size_t cap = 64;
+    p.lines = malloc(cap * sizeof *p.lines);
+    if (p.lines == NULL)
+        return FORUM_ENOMEM;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        if (p.n_lines == cap) {
+            line_t *grown = realloc(p.lines, 2 * cap * sizeof *grown);
+            if (grown == NULL) {
+                status = FORUM_ENOMEM;
+                goto out;
+            }
+            p.lines = grown, cap *= 2;
+        }
+        p.lines[p.n_lines++] = (line_t){text + pos, end - pos};
+        pos = end + 1;
+    }
+
+    /* Title: the first non-blank line. */
+    size_t i = 0;
+    while (i < p.n_lines && is_blank(p.lines[i]))
+        i++;
+    if (i == p.n_lines) {
+        report(&p, 0, 1, "empty file");
+        status = FORUM_EPARSE;
+        goto out;
+    }
+    line_t title = trim(p.lines[i]);
+    if (title.len > FSI_MAX_TITLE_BYTES) {
+        report(&p, i + 1, 0, "title longer than %d bytes; truncated",
+               FSI_MAX_TITLE_BYTES);
+        title.len = FSI_MAX_TITLE_BYTES;
+        while (title.len && ((unsigned char)title.s[title.len] & 0xC0) == 0x80)
+            title.len--;
+    }
+    if (set_field(&out->title, title) != 0) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
+    i++;
+    while (i < p.n_lines && is_blank(p.lines[i]))
+        i++;
+    size_t body = parse_header(&p, i);
+    if (body == i && i < p.n_lines)
+        report(&p, i + 1, 0, "no header block (last reply, views, replies)");
+
+    /* Find the replies by their floor lines. */
+    marks = malloc((p.n_lines + 1) * sizeof *marks);
+    if (marks == NULL) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
+    for (size_t k = body; k < p.n_lines; k++) {
+        long long floor;
+        int kind = floor_line(p.lines[k], &floor);
+        if (kind == 0)
+            continue;
+        if (kind < 0) {
+            line_t l = trim(p.lines[k]);
+            report(&p, k + 1, 1, "floor line \"%.*s\" is not a number; "
+                   "reply skipped", (int)l.len, l.s);
+            floor = -1;
+        }
+        reply_mark_t m = {k, k, floor, 0};
+        size_t prev_end = n_marks ? marks[n_marks - 1].floor_line + 1 : body;
+        if (k > prev_end && !is_blank(p.lines[k - 1]) &&
+            trim(p.lines[k - 1]).len <= FSI_MAX_AUTHOR_BYTES) {
+            m.start = k - 1;
+            m.has_author = 1;
+            if (k - 1 > prev_end && is_avatar_for(p.lines[k - 2],
+                                                  p.lines[k - 1]))
+                m.start = k - 2;
+        }
+        marks[n_marks++] = m;
+    }
+
+    /* The article: everything between the header and the first reply. */
+    size_t article_end = n_marks ? marks[0].start : p.n_lines;
+    int has_article = 0;
+    for (size_t k = body; k < article_end; k++)
+        if (!is_blank(p.lines[k]))
+            has_article = 1;
+    if (has_article) {
+        status = add_post(&p, 0, (line_t){"", 0}, body + 1, body,
+                          article_end);
+        if (status != FORUM_OK)
+            goto out;
+    } else {
+        report(&p, body + 1, 0, "thread has no article text");
+    }
+
+    long long last_floor = 0;
+    size_t kept = 0;
+    for (size_t m = 0; m < n_marks; m++) {
+        reply_mark_t *r = &marks[m];
+        size_t content_end = m + 1 < n_marks ? marks[m + 1].start : p.n_lines;
+        if (r->floor < 0)
+            continue;
+        if (r->floor == 0) {
+            report(&p, r->floor_line + 1, 1,
+                   "floor 0 is the article; reply skipped");
+            continue;
+        }
+        if (r->floor <= last_floor) {
+            /* Unique post ids are thread + floor: a repeated floor would
+             * overwrite the earlier post. */
+            int duplicate = 0;
+            for (size_t k = 0; k < out->n_posts; k++)
+                if (out->posts[k].floor == r->floor)
+                    duplicate = 1;
+            if (duplicate) {
+                report(&p, r->floor_line + 1, 1,
+                       "floor %lld appears twice; the second is skipped",
+                       r->floor);
+                continue;
+            }
+            report(&p, r->floor_line + 1, 0,
+                   "floor %lld comes after floor %lld (out of order)",
+                   r->floor, last_floor);
+        } else if (r->floor > last_floor + 1 && last_floor > 0) {
+            report(&p, r->floor_line + 1, 0,
+                   "floor %lld follows floor %lld (floors missing)",
+                   r->floor, last_floor);
+        }
+        if (r->floor > FSI_MAX_FLOOR) {
+            report(&p, r->floor_line + 1, 1,
+                   "floor %lld is out of range; reply skipped", r->floor);
+            continue;
+        }
+        if (!r->has_author)
+            report(&p, r->floor_line + 1, 0,
+                   "floor %lld has no author line", r->floor);
+        line_t author = r->has_author ? trim(p.lines[r->floor_line - 1])
+                                      : (line_t){"", 0};
+        status = add_post(&p, (int)r->floor, author, r->floor_line + 1,
+                          r->floor_line + 1, content_end);
+        if (status != FORUM_OK)
+            goto out;
+        if (r->floor > last_floor)
+            last_floor = r->floor;
+        kept++;
+    }
+    if (out->reply_count >= 0 && (size_t)out->reply_count != n_marks)
+        report(&p, 0, 0, "header says %lld replies but %zu floor lines "
+               "were found", (long long)out->reply_count, n_marks);
+    if (out->n_posts == 0) {
+        report(&p, 0, 1, "no posts found");
+        status = FORUM_EPARSE;
+    }
+    out->date = out->last_reply;
+    (void)kept;
+out:
+    free(marks);
+    free(p.lines);
+    return status;
+}

@@ -1,0 +1,570 @@
+/* forumsearch — the Xapian shim: the only C++ file.
+ *
+ * Thin and mechanical: convert C arguments, call Xapian, and turn every
+ * exception into a status plus a message kept on the handle. Every
+ * extern "C" function catches everything; nothing may unwind into C.
+ */
+#include "xapian_shim.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+struct fsi_xdb {
+    Xapian::Database *reader = nullptr;       /* Set in every mode. */
+    Xapian::WritableDatabase *writer = nullptr; /* Write modes only. */
+    std::string error;
+};
+
+struct fsi_xdoc {
+    Xapian::Document doc;
+    forum_status_t status = FORUM_OK;
+};
+
+struct fsi_xquery {
+    Xapian::Query query;
+};
+
+namespace {
+
+/* Maps the exception being handled to a status, most-derived first,
+ * and keeps its description for the caller. */
+forum_status_t status_from_exception(std::string *message)
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_ELOCKED;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EMODIFIED;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_ENOTFOUND;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EIO;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EIO;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EIO;
+    } catch (const Xapian::DatabaseError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EIO;
+    } catch (const Xapian::QueryParserError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EQUERY;
+    } catch (const Xapian::DocNotFoundError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_ENOTFOUND;
+    } catch (const Xapian::InvalidArgumentError &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EINVAL;
+    } catch (const Xapian::Error &e) {
+        if (message) *message = e.get_description();
+        return FORUM_EINTERNAL;
+    } catch (const std::bad_alloc &) {
+        if (message) *message = "out of memory";
+        return FORUM_ENOMEM;
+    } catch (const std::exception &e) {
+        if (message) *message = e.what();
+        return FORUM_EINTERNAL;
+    } catch (...) {
+        if (message) *message = "unknown C++ exception";
+        return FORUM_EINTERNAL;
+    }
+}
+
+forum_status_t fail(fsi_xdb_t *db)
+{
+    /* Assigning the message may itself throw bad_alloc. */
+    try {
+        return status_from_exception(&db->error);
+    } catch (...) {
+        return FORUM_ENOMEM;
+    }
+}
+
+char *dup_string(const std::string &s)
+{
+    char *out = static_cast<char *>(std::malloc(s.size() + 1));
+    if (out) {
+        std::memcpy(out, s.data(), s.size());
+        out[s.size()] = '\0';
+    }
+    return out;
+}
+
+class CallbackDecider : public Xapian::MatchDecider {
+  public:
+    CallbackDecider(fsi_decider_fn fn, void *payload)
+        : fn_(fn), payload_(payload) {}
+    bool operator()(const Xapian::Document &doc) const override
+    {
+        std::string data = doc.get_data();
+        return fn_(payload_, data.data(), data.size()) != 0;
+    }
+
+  private:
+    fsi_decider_fn fn_;
+    void *payload_;
+};
+
+} // namespace
+
+extern "C" {
+
+const char *fsi_xapian_version(void)
+{
+    return Xapian::version_string();
+}
+
+forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
+                            char **errmsg)
+{
+    *out = nullptr;
+    if (errmsg)
+        *errmsg = nullptr;
+    fsi_xdb_t *db = nullptr;
+    try {
+        db = new fsi_xdb_t;
+        if (mode == FORUM_DB_READ) {
+            db->reader = new Xapian::Database(path);
+        } else {
+            int flags = Xapian::DB_CREATE_OR_OPEN;
+            if (mode == FORUM_DB_WRITE_WAIT)
+                flags |= Xapian::DB_RETRY_LOCK;
+            db->writer = new Xapian::WritableDatabase(path, flags);
+            db->reader = db->writer;
+        }
+        *out = db;
+        return FORUM_OK;
+    } catch (...) {
+        std::string message;
+        forum_status_t status;
+        try {
+            status = status_from_exception(&message);
+        } catch (...) {
+            status = FORUM_ENOMEM;
+        }
+        if (errmsg)
+            *errmsg = dup_string(message);
+        if (db) {
+            if (db->writer == nullptr)
+                delete db->reader;
+            delete db;
+        }
+        return status;
+    }
+}
+
+void fsi_xdb_destroy(fsi_xdb_t *db)
+{
+    if (db == nullptr)
+        return;
+    try {
+        /* Pending changes are discarded, as documented: the destructor
+         * would commit them and swallow any error. */
+        if (db->writer) {
+            try {
+                db->writer->close();
+            } catch (...) {
+            }
+            delete db->writer;
+        } else {
+            delete db->reader;
+        }
+    } catch (...) {
+    }
+    delete db;
+}
+
+const char *fsi_xdb_error(const fsi_xdb_t *db)
+{
+    return db->error.c_str();
+}
+
+forum_status_t fsi_xdb_commit(fsi_xdb_t *db)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        db->writer->commit();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_close(fsi_xdb_t *db)
+{
+    try {
+        if (db->writer)
+            db->writer->commit();
+        db->reader->close();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_reopen(fsi_xdb_t *db)
+{
+    try {
+        db->reader->reopen();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_doccount(fsi_xdb_t *db, uint64_t *out)
+{
+    try {
+        *out = db->reader->get_doccount();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
+                                    size_t key_len, char **value,
+                                    size_t *value_len)
+{
+    *value = nullptr;
+    try {
+        std::string v = db->reader->get_metadata(std::string(key, key_len));
+        *value = dup_string(v);
+        if (*value == nullptr)
+            return FORUM_ENOMEM;
+        if (value_len)
+            *value_len = v.size();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_set_metadata(fsi_xdb_t *db, const char *key,
+                                    size_t key_len, const char *value,
+                                    size_t value_len)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        db->writer->set_metadata(std::string(key, key_len),
+                                 std::string(value, value_len));
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
+                                     size_t prefix_len,
+                                     int (*cb)(void *, const char *, size_t),
+                                     void *payload)
+{
+    try {
+        std::string p(prefix, prefix_len);
+        /* Collect first: the callback may change metadata. */
+        std::vector<std::string> keys;
+        for (auto it = db->reader->metadata_keys_begin(p);
+             it != db->reader->metadata_keys_end(p); ++it)
+            keys.push_back(*it);
+        for (const std::string &k : keys)
+            if (cb(payload, k.data(), k.size()) != 0)
+                break;
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
+                                      size_t len)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        db->writer->delete_document(std::string(term, len));
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
+                                       size_t len, fsi_xdoc_t *doc)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        db->writer->replace_document(std::string(term, len), doc->doc);
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+fsi_xdoc_t *fsi_xdoc_new(void)
+{
+    try {
+        return new fsi_xdoc_t;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void fsi_xdoc_destroy(fsi_xdoc_t *doc)
+{
+    try {
+        delete doc;
+    } catch (...) {
+    }
+}
+
+/* Document builders remember the first failure instead of returning it,
+ * so building a post is a straight run of calls and one check. */
+#define DOC_GUARD(doc, body)                                      \
+    do {                                                          \
+        if ((doc)->status != FORUM_OK)                            \
+            return;                                               \
+        try {                                                     \
+            body;                                                 \
+        } catch (...) {                                           \
+            try {                                                 \
+                (doc)->status = status_from_exception(nullptr);   \
+            } catch (...) {                                       \
+                (doc)->status = FORUM_ENOMEM;                     \
+            }                                                     \
+        }                                                         \
+    } while (0)
+
+void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len)
+{
+    DOC_GUARD(doc, doc->doc.add_term(std::string(term, len)));
+}
+
+void fsi_xdoc_add_boolean_term(fsi_xdoc_t *doc, const char *term, size_t len)
+{
+    DOC_GUARD(doc, doc->doc.add_boolean_term(std::string(term, len)));
+}
+
+void fsi_xdoc_set_value(fsi_xdoc_t *doc, unsigned slot, const char *value,
+                        size_t len)
+{
+    DOC_GUARD(doc, doc->doc.add_value(slot, std::string(value, len)));
+}
+
+void fsi_xdoc_set_data(fsi_xdoc_t *doc, const char *data, size_t len)
+{
+    DOC_GUARD(doc, doc->doc.set_data(std::string(data, len)));
+}
+
+forum_status_t fsi_xdoc_status(const fsi_xdoc_t *doc)
+{
+    return doc->status;
+}
+
+size_t fsi_sortable_serialise(double value, char out[16])
+{
+    try {
+        std::string s = Xapian::sortable_serialise(value);
+        std::memcpy(out, s.data(), s.size());
+        return s.size();
+    } catch (...) {
+        return 0;
+    }
+}
+
+fsi_xquery_t *fsi_xq_term(const char *term, size_t len, unsigned wqf)
+{
+    try {
+        return new fsi_xquery_t{Xapian::Query(std::string(term, len), wqf)};
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+fsi_xquery_t *fsi_xq_match_all(void)
+{
+    try {
+        return new fsi_xquery_t{Xapian::Query::MatchAll};
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+fsi_xquery_t *fsi_xq_match_nothing(void)
+{
+    try {
+        return new fsi_xquery_t{Xapian::Query::MatchNothing};
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+fsi_xquery_t *fsi_xq_combine(enum fsi_xq_op op, fsi_xquery_t **subs, size_t n)
+{
+    fsi_xquery_t *result = nullptr;
+    try {
+        Xapian::Query::op xop = Xapian::Query::OP_AND;
+        switch (op) {
+        case FSI_XQ_AND: xop = Xapian::Query::OP_AND; break;
+        case FSI_XQ_OR: xop = Xapian::Query::OP_OR; break;
+        case FSI_XQ_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
+        case FSI_XQ_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
+        case FSI_XQ_FILTER: xop = Xapian::Query::OP_FILTER; break;
+        }
+        std::vector<Xapian::Query> parts;
+        bool complete = true;
+        for (size_t i = 0; i < n; i++) {
+            if (subs[i] == nullptr)
+                complete = false;
+            else
+                parts.push_back(subs[i]->query);
+        }
+        if (complete)
+            result = new fsi_xquery_t{
+                Xapian::Query(xop, parts.begin(), parts.end())};
+    } catch (...) {
+        result = nullptr;
+    }
+    for (size_t i = 0; i < n; i++)
+        delete subs[i];
+    return result;
+}
+
+fsi_xquery_t *fsi_xq_scale(fsi_xquery_t *q, double factor)
+{
+    fsi_xquery_t *result = nullptr;
+    try {
+        if (q)
+            result = new fsi_xquery_t{
+                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->query,
+                              factor)};
+    } catch (...) {
+        result = nullptr;
+    }
+    delete q;
+    return result;
+}
+
+fsi_xquery_t *fsi_xq_value_range(unsigned slot, const char *lo, size_t lo_len,
+                                 const char *hi, size_t hi_len)
+{
+    try {
+        if (lo && hi)
+            return new fsi_xquery_t{Xapian::Query(
+                Xapian::Query::OP_VALUE_RANGE, slot, std::string(lo, lo_len),
+                std::string(hi, hi_len))};
+        if (lo)
+            return new fsi_xquery_t{Xapian::Query(Xapian::Query::OP_VALUE_GE,
+                                                  slot,
+                                                  std::string(lo, lo_len))};
+        if (hi)
+            return new fsi_xquery_t{Xapian::Query(Xapian::Query::OP_VALUE_LE,
+                                                  slot,
+                                                  std::string(hi, hi_len))};
+        return new fsi_xquery_t{Xapian::Query::MatchAll};
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void fsi_xq_destroy(fsi_xquery_t *q)
+{
+    delete q;
+}
+
+char *fsi_xq_describe(const fsi_xquery_t *q)
+{
+    try {
+        return dup_string(q->query.get_description());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
+                       const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
+    if (opts->collapse_slot >= 0)
+        enquire.set_collapse_key(static_cast<Xapian::valueno>(
+            opts->collapse_slot));
+    if (opts->sort_slot >= 0)
+        enquire.set_sort_by_value_then_relevance(
+            static_cast<Xapian::valueno>(opts->sort_slot),
+            opts->sort_descending != 0);
+    /* Counts are shown to users (posts per thread, totals), so ask for
+     * exact ones: Xapian then visits every match. */
+    Xapian::doccount all = db->reader->get_doccount();
+    CallbackDecider decider(opts->decider, opts->decider_payload);
+    Xapian::MSet mset = enquire.get_mset(
+        static_cast<Xapian::doccount>(opts->offset),
+        static_cast<Xapian::doccount>(opts->limit), all, nullptr,
+        opts->decider ? &decider : nullptr);
+    out->matches = mset.get_matches_estimated();
+    out->uncollapsed = mset.get_uncollapsed_matches_estimated();
+    out->hits = static_cast<fsi_xhit_t *>(
+        std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
+    if (out->hits == nullptr)
+        throw std::bad_alloc();
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        fsi_xhit_t *hit = &out->hits[out->n_hits];
+        std::string data = it.get_document().get_data();
+        hit->data = dup_string(data);
+        if (hit->data == nullptr)
+            throw std::bad_alloc();
+        hit->data_len = data.size();
+        hit->docid = *it;
+        hit->weight = it.get_weight();
+        hit->collapse_count = it.get_collapse_count();
+        out->n_hits++;
+    }
+}
+
+forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
+                              const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    std::memset(out, 0, sizeof *out);
+    const int attempts = 5;
+    for (int attempt = 0;; attempt++) {
+        try {
+            db->reader->reopen();
+            run_search(db, q, opts, out);
+            return FORUM_OK;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            fsi_xresult_free(out);
+            if (attempt + 1 < attempts)
+                continue;
+            return fail(db);
+        } catch (...) {
+            fsi_xresult_free(out);
+            return fail(db);
+        }
+    }
+}
+
+void fsi_xresult_free(fsi_xresult_t *result)
+{
+    if (result->hits) {
+        for (size_t i = 0; i < result->n_hits; i++)
+            std::free(result->hits[i].data);
+        std::free(result->hits);
+    }
+    std::memset(result, 0, sizeof *result);
+}
+
+} /* extern "C" */

@@ -1,0 +1,131 @@
+/* forumsearch — private: the C face of the Xapian shim.
+ *
+ * xapian_shim.cc is the only C++ in the project: it converts arguments,
+ * calls Xapian and turns every exception into a forum_status_t plus a
+ * message stored on the handle. No C++ type appears here.
+ */
+#ifndef FORUMSEARCH_XAPIAN_SHIM_H
+#define FORUMSEARCH_XAPIAN_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forumsearch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fsi_xdb fsi_xdb_t;
+typedef struct fsi_xdoc fsi_xdoc_t;
+typedef struct fsi_xquery fsi_xquery_t;
+
+const char *fsi_xapian_version(void);
+
+/* mode: FORUM_DB_READ / WRITE / WRITE_WAIT. On failure *out is NULL and
+ * *errmsg (if errmsg) is a malloc'd message. */
+forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
+                            char **errmsg);
+void fsi_xdb_destroy(fsi_xdb_t *db);
+/* Message of the last failure on db ("" if none); borrowed. */
+const char *fsi_xdb_error(const fsi_xdb_t *db);
+forum_status_t fsi_xdb_commit(fsi_xdb_t *db);
+forum_status_t fsi_xdb_close(fsi_xdb_t *db);
+forum_status_t fsi_xdb_reopen(fsi_xdb_t *db);
+forum_status_t fsi_xdb_doccount(fsi_xdb_t *db, uint64_t *out);
+
+/* Metadata. A missing key reads as the empty string. *value is malloc'd
+ * and NUL-terminated. */
+forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
+                                    size_t key_len, char **value,
+                                    size_t *value_len);
+forum_status_t fsi_xdb_set_metadata(fsi_xdb_t *db, const char *key,
+                                    size_t key_len, const char *value,
+                                    size_t value_len);
+/* Calls cb for every metadata key starting with prefix; a nonzero return
+ * stops the walk. */
+forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
+                                     size_t prefix_len,
+                                     int (*cb)(void *payload, const char *key,
+                                               size_t key_len),
+                                     void *payload);
+
+forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
+                                      size_t len);
+forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
+                                       size_t len, fsi_xdoc_t *doc);
+
+/* Documents under construction. fsi_xdoc_new returns NULL on ENOMEM. */
+fsi_xdoc_t *fsi_xdoc_new(void);
+void fsi_xdoc_destroy(fsi_xdoc_t *doc);
+/* These record the first failure in the document; fsi_xdoc_status()
+ * reports it, so a builder can check once at the end. */
+void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len);
+void fsi_xdoc_add_boolean_term(fsi_xdoc_t *doc, const char *term, size_t len);
+void fsi_xdoc_set_value(fsi_xdoc_t *doc, unsigned slot, const char *value,
+                        size_t len);
+void fsi_xdoc_set_data(fsi_xdoc_t *doc, const char *data, size_t len);
+forum_status_t fsi_xdoc_status(const fsi_xdoc_t *doc);
+
+/* Xapian's sortable encoding of a number (at most 9 bytes). */
+size_t fsi_sortable_serialise(double value, char out[16]);
+
+/* Query trees. Every constructor returns NULL when out of memory and
+ * takes ownership of its sub-queries either way. */
+enum fsi_xq_op {
+    FSI_XQ_AND, FSI_XQ_OR, FSI_XQ_AND_NOT, FSI_XQ_AND_MAYBE, FSI_XQ_FILTER
+};
+fsi_xquery_t *fsi_xq_term(const char *term, size_t len, unsigned wqf);
+fsi_xquery_t *fsi_xq_match_all(void);
+fsi_xquery_t *fsi_xq_match_nothing(void);
+fsi_xquery_t *fsi_xq_combine(enum fsi_xq_op op, fsi_xquery_t **subs,
+                             size_t n);
+fsi_xquery_t *fsi_xq_scale(fsi_xquery_t *q, double factor);
+/* Documents whose value in slot lies in [lo, hi] (serialised bounds;
+ * NULL for an open end). */
+fsi_xquery_t *fsi_xq_value_range(unsigned slot, const char *lo,
+                                 size_t lo_len, const char *hi,
+                                 size_t hi_len);
+void fsi_xq_destroy(fsi_xquery_t *q);
+/* A debug description (malloc'd). */
+char *fsi_xq_describe(const fsi_xquery_t *q);
+
+/* Decides whether a candidate document really matches, from its stored
+ * data. Returns 1 to keep it. Must not fail; it may not call back into
+ * the shim. */
+typedef int (*fsi_decider_fn)(void *payload, const char *data, size_t len);
+
+typedef struct fsi_xsearch {
+    int collapse_slot;     /* -1: no collapsing. */
+    int sort_slot;         /* -1: relevance. */
+    int sort_descending;
+    size_t offset, limit;
+    fsi_decider_fn decider; /* NULL: every candidate matches. */
+    void *decider_payload;
+} fsi_xsearch_t;
+
+typedef struct fsi_xhit {
+    uint32_t docid;
+    double weight;
+    uint64_t collapse_count; /* Other matching documents of its key. */
+    char *data;              /* The document data, malloc'd. */
+    size_t data_len;
+} fsi_xhit_t;
+
+typedef struct fsi_xresult {
+    fsi_xhit_t *hits;
+    size_t n_hits;
+    uint64_t matches;        /* Exact: documents, or keys if collapsed. */
+    uint64_t uncollapsed;    /* Exact number of matching documents. */
+} fsi_xresult_t;
+
+/* Runs q. Retries after reopen() when a writer commits meanwhile. */
+forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
+                              const fsi_xsearch_t *opts, fsi_xresult_t *out);
+void fsi_xresult_free(fsi_xresult_t *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

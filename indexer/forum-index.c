@@ -1,0 +1,205 @@
+/* forum-index: builds or updates a forumsearch database from thread
+ * files. A thin layer over forum_db_index_path(). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <forumsearch.h>
+
+#include "cliutil.h"
+
+#define PROGRAM "forum-index"
+
+static const struct option long_options[] = {
+    {"force", no_argument, NULL, 'f'},       /* Re-index unchanged files. */
+    {"wait-lock", no_argument, NULL, 'w'},   /* Wait for another writer. */
+    {"commit-every", required_argument, NULL, 'c'}, /* Files per commit. */
+    {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
+    {"verbose", no_argument, NULL, 'v'},     /* Also per-file lines. */
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: " PROGRAM " [OPTION]... DB PATH...\n"
+"Index the forum threads under each PATH (directories are searched\n"
+"recursively for *.txt thread files and *.jsonl thread lists) into the\n"
+"database directory DB, creating it if needed. Re-runs index only new\n"
+"and changed files and delete the posts of files that are gone.\n"
+"\n"
+"  -f, --force            re-index files even if they did not change\n"
+"  -w, --wait-lock        wait for another indexer instead of failing\n"
+"  -c, --commit-every N   commit after every N files (default 200)\n"
+"  -q, --quiet            report errors only, no warnings or summary\n"
+"  -v, --verbose          also name each file as it is indexed\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show versions and exit\n"
+"\n"
+"Problems in input files are reported as PATH:LINE: MESSAGE on stderr.\n"
+"Exit status: 0 all indexed; 1 indexed, but some input was skipped;\n"
+"2 usage error; 3 database or I/O error; 75 database locked.\n");
+}
+
+typedef struct cli {
+    int quiet, verbose;
+    bool progress;
+    bool progress_shown;
+} cli_t;
+
+static void on_diag(void *payload, const char *path, size_t line,
+                    forum_severity_t severity, const char *message)
+{
+    cli_t *cli = payload;
+    if (severity == FORUM_WARNING && cli->quiet)
+        return;
+    if (cli->progress_shown) {
+        fputs("\r\033[K", stderr);
+        cli->progress_shown = false;
+    }
+    fprintf(stderr, PROGRAM ": %s", path);
+    if (line)
+        fprintf(stderr, ":%zu", line);
+    fprintf(stderr, ": %s%s\n", severity == FORUM_WARNING ? "warning: " : "",
+            message);
+}
+
+static void on_progress(void *payload, uint64_t done, uint64_t total)
+{
+    cli_t *cli = payload;
+    if (!cli->progress || total == 0)
+        return;
+    int width = 30, filled = (int)(done * (uint64_t)width / total);
+    fprintf(stderr, "\r\033[K[%.*s%*s] %llu/%llu files", filled,
+            "##############################", width - filled, "",
+            (unsigned long long)done, (unsigned long long)total);
+    cli->progress_shown = true;
+}
+
+static int exit_for(forum_status_t status)
+{
+    return status == FORUM_ELOCKED ? EXIT_TEMPFAIL : EXIT_RUNTIME;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {0, 0, false, false};
+    forum_db_mode_t mode = FORUM_DB_WRITE;
+    forum_index_options_t opts;
+    forum_index_options_init(&opts, FORUM_INDEX_OPTIONS_VERSION);
+    int c;
+    while ((c = getopt_long(argc, argv, "fwc:qvhV", long_options, NULL)) !=
+           -1) {
+        switch (c) {
+        case 'f': opts.force = true; break;
+        case 'w': mode = FORUM_DB_WRITE_WAIT; break;
+        case 'c': {
+            long long n = cli_parse_count(optarg);
+            if (n < 0 || n > 1000000000) {
+                fprintf(stderr, PROGRAM ": --commit-every needs a number, "
+                        "not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            opts.commit_every_files = (unsigned)n;
+            break;
+        }
+        case 'q': cli.quiet = 1; break;
+        case 'v': cli.verbose = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V':
+            printf(PROGRAM " %s (libforumsearch %s, %s)\n",
+                   forum_version_string(), forum_version_string(),
+                   forum_dependency_versions());
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "Try '" PROGRAM " --help' for more "
+                    "information.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind < 2) {
+        fprintf(stderr, PROGRAM ": need a database and at least one path\n"
+                "Usage: " PROGRAM " [OPTION]... DB PATH...\n");
+        return EXIT_USAGE;
+    }
+    cli.progress = !cli.quiet && cli_is_tty(stderr);
+    opts.diag = on_diag;
+    opts.diag_payload = &cli;
+    opts.progress = on_progress;
+    opts.progress_payload = &cli;
+
+    const char *db_path = argv[optind];
+    char *errmsg = NULL;
+    forum_db_t *db = NULL;
+    forum_status_t status = forum_db_open(&db, db_path, mode, &errmsg);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", errmsg ? errmsg
+                                                 : forum_status_to_string(status));
+        forum_free(errmsg);
+        return exit_for(status);
+    }
+
+    forum_index_stats_t total = {0};
+    double started = cli_now();
+    int exit_code = EXIT_OK;
+    for (int i = optind + 1; i < argc; i++) {
+        forum_index_stats_t stats;
+        if (cli.verbose)
+            fprintf(stderr, PROGRAM ": indexing %s\n", argv[i]);
+        status = forum_db_index_path(db, argv[i], &opts, &stats);
+        if (cli.progress_shown) {
+            fputs("\r\033[K", stderr);
+            cli.progress_shown = false;
+        }
+        total.files_seen += stats.files_seen;
+        total.files_indexed += stats.files_indexed;
+        total.files_unchanged += stats.files_unchanged;
+        total.files_skipped += stats.files_skipped;
+        total.files_removed += stats.files_removed;
+        total.posts += stats.posts;
+        total.threads += stats.threads;
+        total.text_bytes += stats.text_bytes;
+        total.warnings += stats.warnings;
+        total.errors += stats.errors;
+        if (status == FORUM_ENOTFOUND) {
+            fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+            exit_code = EXIT_SKIPPED;
+            continue;
+        }
+        if (status != FORUM_OK) {
+            fprintf(stderr, PROGRAM ": %s: %s\n", argv[i],
+                    forum_db_last_error(db));
+            exit_code = exit_for(status);
+            break;
+        }
+    }
+    status = forum_db_close(db);
+    if (status != FORUM_OK && exit_code == EXIT_OK) {
+        fprintf(stderr, PROGRAM ": %s: %s\n", db_path,
+                forum_db_last_error(db));
+        exit_code = exit_for(status);
+    }
+    forum_db_destroy(db);
+    if (exit_code == EXIT_OK && (total.errors || total.files_skipped))
+        exit_code = EXIT_SKIPPED;
+    if (!cli.quiet) {
+        double secs = cli_now() - started;
+        fprintf(stderr,
+                PROGRAM ": %llu files: %llu indexed (%llu threads, %llu "
+                "posts, %.1f MB of text), %llu unchanged, %llu skipped, "
+                "%llu removed; %llu warnings, %llu errors; %.2f s\n",
+                (unsigned long long)total.files_seen,
+                (unsigned long long)total.files_indexed,
+                (unsigned long long)total.threads,
+                (unsigned long long)total.posts,
+                (double)total.text_bytes / 1e6,
+                (unsigned long long)total.files_unchanged,
+                (unsigned long long)total.files_skipped,
+                (unsigned long long)total.files_removed,
+                (unsigned long long)total.warnings,
+                (unsigned long long)total.errors, secs);
+    }
+    return exit_code;
+}
