@@ -93,6 +93,34 @@ static int segment_has_cjk(const char *text, size_t start, size_t end)
     return 0;
 }
 
+/* Reports the maximal runs of letters and digits of one ICU word:
+ * ICU keeps "openai's" and "x.ai" whole, but a reader who sees OpenAI's
+ * expects a search for openai to find it. */
+static int emit_word_runs(const fsi_normalized_t *norm, size_t a, size_t b,
+                          fsi_token_fn cb, void *payload)
+{
+    size_t run = (size_t)-1;
+    for (size_t pos = a; pos <= b;) {
+        size_t here = pos;
+        int word = 0;
+        if (pos < b)
+            word = fsi_is_word_char(fsi_utf8_next(norm->text, b, &pos));
+        else
+            pos++;
+        if (word && run == (size_t)-1)
+            run = here;
+        if (!word && run != (size_t)-1) {
+            if (here - run <= FSI_MAX_WORD_BYTES) {
+                int rc = cb(payload, FORUM_TOKEN_WORD, norm, run, here);
+                if (rc != 0)
+                    return rc;
+            }
+            run = (size_t)-1;
+        }
+    }
+    return 0;
+}
+
 /* Runs ICU word breaking: reports Latin/digit words and records every
  * boundary for the alignment of CJK n-grams. */
 static int break_words(forum_tokenizer_t *tok, int want_words,
@@ -118,9 +146,9 @@ static int break_words(forum_tokenizer_t *tok, int want_words,
             ubrk_getRuleStatus(tok->breaker) < UBRK_WORD_NONE_LIMIT)
             continue;
         size_t a = (size_t)start, b = (size_t)end;
-        if (b - a > FSI_MAX_WORD_BYTES || segment_has_cjk(norm->text, a, b))
+        if (segment_has_cjk(norm->text, a, b))
             continue;
-        int rc = cb(payload, FORUM_TOKEN_WORD, norm, a, b);
+        int rc = emit_word_runs(norm, a, b, cb, payload);
         if (rc != 0)
             return rc;
     }

@@ -22,6 +22,60 @@
 #include "thread.h"
 #include "utf8.h"
 
+/* A set of thread ids (open addressing, FNV-1a), for counting the
+ * distinct threads among verified candidates. */
+typedef struct thread_set {
+    char **slots;
+    size_t cap, n;
+} thread_set_t;
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void thread_set_clear(thread_set_t *set)
+{
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->slots[i]);
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+static int thread_set_add(thread_set_t *set, const char *id, size_t len)
+{
+    if (2 * (set->n + 1) > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        char **slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return -1;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (set->slots[i] == NULL)
+                continue;
+            size_t j = hash_bytes(set->slots[i], strlen(set->slots[i])) &
+                       (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->cap = cap;
+    }
+    size_t j = hash_bytes(id, len) & (set->cap - 1);
+    for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
+        if (strlen(set->slots[j]) == len && memcmp(set->slots[j], id,
+                                                   len) == 0)
+            return 0;
+    if ((set->slots[j] = strndup(id, len)) == NULL)
+        return -1;
+    set->n++;
+    return 0;
+}
+
 /* What one node of the tree compiles to. */
 typedef struct compiled {
     const fsi_qnode_t *node;
@@ -43,6 +97,11 @@ struct forum_query {
     forum_results_t *results;   /* The last result set, owned. */
     /* Decider state: the current candidate's normalized fields. */
     fsi_normalized_t norm_text, norm_title, norm_name;
+    /* Exact counts when a decider runs: Xapian's estimates do not see
+     * what the decider rejected. */
+    uint64_t accepted;
+    thread_set_t threads;
+    int count_failed;
 };
 
 struct forum_results {
@@ -499,7 +558,14 @@ static int decide(void *payload, const char *data, size_t len)
     cand.q = payload;
     if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
         return 0;
-    return evaluate(&cand, &cand.q->root);
+    if (!evaluate(&cand, &cand.q->root))
+        return 0;
+    forum_query_t *q = cand.q;
+    q->accepted++;
+    if (thread_set_add(&q->threads, cand.rec.thread_id.s,
+                       cand.rec.thread_id.len) != 0)
+        q->count_failed = 1;
+    return 1;
 }
 
 /* ---- Public API ---------------------------------------------------- */
@@ -578,6 +644,7 @@ void forum_query_destroy(forum_query_t *query)
     fsi_normalized_free(&query->norm_text);
     fsi_normalized_free(&query->norm_title);
     fsi_normalized_free(&query->norm_name);
+    thread_set_clear(&query->threads);
     free(query);
 }
 
@@ -606,11 +673,24 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
     } else if (o->sort == FORUM_SORT_FLOOR) {
         search.sort_slot = FSI_SLOT_ORDER;
     }
+    query->accepted = 0;
+    query->count_failed = 0;
+    thread_set_clear(&query->threads);
     forum_status_t status = fsi_xdb_search(db->x, query->xquery, &search,
                                            &res->x);
+    if (status == FORUM_OK && query->count_failed)
+        status = FORUM_ENOMEM;
     if (status != FORUM_OK) {
+        fsi_xresult_free(&res->x);
         free(res);
-        return fsi_db_fail_shim(db, status);
+        return status == FORUM_ENOMEM
+                   ? fsi_db_fail(db, status, "out of memory")
+                   : fsi_db_fail_shim(db, status);
+    }
+    if (search.decider) {
+        res->x.uncollapsed = query->accepted;
+        res->x.matches = o->collapse_threads ? query->threads.n
+                                             : query->accepted;
     }
     query->results = res;
     *out = res;
