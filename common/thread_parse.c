@@ -15,6 +15,7 @@
 #include "date.h"
 #include "fsi_input.h"
 #include "fsi_limits.h"
+#include "normalize.h"
 #include "utf8.h"
 
 typedef struct line {
@@ -172,8 +173,22 @@ static int set_field(char **field, line_t l)
     return 0;
 }
 
-/* Recognizes one header line; returns 1 when it was a header field. */
-static int header_field(parser_t *p, size_t i, int *seen_counts)
+/* Parses a date after folding Traditional characters (6點43分 is
+ * 6点43分), since Big5 sites write their headers in Traditional. */
+static int parse_date_simplified(int64_t *out, line_t value)
+{
+    char folded[256];
+    size_t len = 0;
+    for (size_t pos = 0; pos < value.len && len + 4 < sizeof folded;) {
+        uint32_t c = fsi_utf8_next(value.s, value.len, &pos);
+        len += fsi_utf8_encode(fsi_t2s(c), folded + len);
+    }
+    return fsi_date_parse(out, folded, len) == FORUM_OK ? 0 : -1;
+}
+
+/* Recognizes one header line; returns 1 when it was a header field.
+ * quiet: only recognize, report nothing and change nothing. */
+static int header_field(parser_t *p, size_t i, int *seen_counts, int quiet)
 {
     fsi_thread_t *t = p->thread;
     line_t l = trim(p->lines[i]);
@@ -188,8 +203,10 @@ static int header_field(parser_t *p, size_t i, int *seen_counts)
         else if (starts_with(value, "："))
             value.s += 3, value.len -= 3;
         value = trim(value);
+        if (quiet)
+            return 1;
         int64_t when;
-        if (fsi_date_parse(&when, value.s, value.len) == FORUM_OK)
+        if (parse_date_simplified(&when, value) == 0)
             t->last_reply = when;
         else
             report(p, i + 1, 0, "last-reply time \"%.*s\" is not a date",
@@ -203,7 +220,8 @@ static int header_field(parser_t *p, size_t i, int *seen_counts)
         long long n = parse_number(number);
         if (n < 0)
             return 0;
-        t->views = n;
+        if (!quiet)
+            t->views = n;
         return 1;
     }
     if (ends_with(l, "评论") || ends_with(l, "評論")) {
@@ -211,7 +229,8 @@ static int header_field(parser_t *p, size_t i, int *seen_counts)
         long long n = parse_number(number);
         if (n < 0)
             return 0;
-        t->reply_count = n;
+        if (!quiet)
+            t->reply_count = n;
         *seen_counts = 1;
         return 1;
     }
@@ -229,7 +248,7 @@ static size_t parse_header(parser_t *p, size_t first)
         end++;
     for (size_t i = first; i < end; i++) {
         int dummy = 0;
-        if (header_field(p, i, &dummy))
+        if (header_field(p, i, &dummy, 1))
             any = 1;
     }
     if (!any)
@@ -240,7 +259,7 @@ static size_t parse_header(parser_t *p, size_t first)
     size_t i = first;
     int before_fields = 1;
     for (; i < end; i++) {
-        if (header_field(p, i, &seen_counts)) {
+        if (header_field(p, i, &seen_counts, 0)) {
             before_fields = 0;
             continue;
         }
@@ -487,7 +506,7 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
                    "floor %lld has no author line", r->floor);
         line_t author = r->has_author ? trim(p.lines[r->floor_line - 1])
                                       : (line_t){"", 0};
-        status = add_post(&p, (int)r->floor, author, r->floor_line + 1,
+        status = add_post(&p, (int)r->floor, author, r->start + 1,
                           r->floor_line + 1, content_end);
         if (status != FORUM_OK)
             goto out;

@@ -146,7 +146,9 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
            hit->title[0] ? hit->title : hit->thread_id, reset);
     if (hit->board[0])
         printf(" %s[%s]%s", dim, hit->board, reset);
-    printf("\n   %s %s", floor, hit->author[0] ? hit->author : "(unknown)");
+    printf("\n   %s", floor);
+    if (hit->author[0])
+        printf(" %s", hit->author);
     if (date[0])
         printf(" · %.10s", date);
     if (cli->search.sort == FORUM_SORT_RELEVANCE)
@@ -376,10 +378,12 @@ int main(int argc, char **argv)
             printf("{\"posts\":%llu,\"threads\":%llu}\n",
                    (unsigned long long)posts, (unsigned long long)threads);
         else if (cli.search.collapse_threads)
-            printf("%llu posts in %llu threads\n", (unsigned long long)posts,
-                   (unsigned long long)threads);
+            printf("%llu post%s in %llu thread%s\n",
+                   (unsigned long long)posts, posts == 1 ? "" : "s",
+                   (unsigned long long)threads, threads == 1 ? "" : "s");
         else
-            printf("%llu posts\n", (unsigned long long)posts);
+            printf("%llu post%s\n", (unsigned long long)posts,
+                   posts == 1 ? "" : "s");
         exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
         goto out;
     }
@@ -405,10 +409,12 @@ int main(int argc, char **argv)
     }
     if (cli.format == FMT_TEXT || cli.format == FMT_PLAIN) {
         if (cli.search.collapse_threads)
-            printf("%llu posts in %llu threads matched", (unsigned long long)
-                   posts, (unsigned long long)threads);
+            printf("%llu post%s in %llu thread%s matched",
+                   (unsigned long long)posts, posts == 1 ? "" : "s",
+                   (unsigned long long)threads, threads == 1 ? "" : "s");
         else
-            printf("%llu posts matched", (unsigned long long)posts);
+            printf("%llu post%s matched", (unsigned long long)posts,
+                   posts == 1 ? "" : "s");
         if (shown)
             printf("; showing %zu-%zu\n", cli.search.offset + 1,
                    cli.search.offset + shown);
