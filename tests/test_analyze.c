@@ -1,0 +1,168 @@
+/* The analyzer: normalization (with offsets back to the original) and
+ * tokens, as tables of input -> expected output (FTS5 style). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "buf.h"
+#include "normalize.h"
+#include "testutil.h"
+
+static void test_normalize(void)
+{
+    static const struct {
+        const char *in, *out;
+    } rows[] = {
+        {"ＯｐｅｎＡＩ", "openai"},
+        {"OpenAI", "openai"},
+        {"馬斯克說", "马斯克说"},
+        {"臺灣資訊軟體", "台湾资讯软体"},
+        {"２０２５年", "2025年"},
+        {"a  \t\n b", "a b"},
+        {"全角　空格", "全角 空格"},
+        {"Straße", "strasse"},
+        {"e\xCC\x81", "\xC3\xA9"},          /* e + combining acute = é */
+        {"\xEF\xA4\x80", "岂"}, /* U+F900 -> 豈 (NFKC) -> 岂 (T->S) */
+        {"bad\xFFutf8", "bad\xEF\xBF\xBDutf8"},
+        {"\xE4\xBD", "\xEF\xBF\xBD\xEF\xBF\xBD"}, /* truncated sequence */
+        {"", ""},
+    };
+    PHASE("normalize");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char *out;
+        size_t len;
+        CHECK_EQ_INT(forum_normalize(&out, &len, rows[i].in,
+                                     strlen(rows[i].in)), FORUM_OK);
+        CHECK_EQ_STR(out, rows[i].out);
+        CHECK_EQ_INT(len, strlen(rows[i].out));
+        forum_free(out);
+    }
+
+    PHASE("normalize keeps offsets to the original bytes");
+    fsi_normalized_t n = FSI_NORMALIZED_INIT;
+    const char *text = "ＡＩ說e\xCC\x81  x";
+    CHECK_EQ_INT(fsi_normalize(&n, text, strlen(text), 1), FORUM_OK);
+    CHECK_EQ_STR(n.text, "ai说\xC3\xA9 x");
+    CHECK_EQ_INT(n.src_start[0], 0);   /* a <- Ａ (3 bytes) */
+    CHECK_EQ_INT(n.src_end[0], 3);
+    CHECK_EQ_INT(n.src_start[2], 6);   /* 说 <- 說 */
+    CHECK_EQ_INT(n.src_end[4], 9);
+    CHECK_EQ_INT(n.src_start[5], 9);   /* é <- e + U+0301 */
+    CHECK_EQ_INT(n.src_end[6], 12);
+    CHECK_EQ_INT(n.src_start[7], 12);  /* one space for two */
+    CHECK_EQ_INT(n.src_end[7], 14);
+    CHECK_EQ_INT(n.src_start[n.len], strlen(text));
+    fsi_normalized_free(&n);
+}
+
+static fsi_buf_t got = FSI_BUF_INIT;
+
+static int record(void *payload, forum_token_kind_t kind, const char *token,
+                  size_t len, size_t start, size_t end)
+{
+    static const char kinds[] = {'w', 'n', 'z'};
+    (void)payload;
+    fsi_buf_printf(&got, "%c:%.*s@%zu-%zu ", kinds[kind], (int)len, token,
+                   start, end);
+    return 0;
+}
+
+static const char *tokens(forum_tokenizer_t *tok, const char *text,
+                          int flags)
+{
+    got.len = 0;
+    fsi_buf_append(&got, "", 0);
+    CHECK_EQ_INT(forum_tokenize(tok, text, strlen(text), flags, record,
+                                NULL), FORUM_OK);
+    if (got.len)
+        got.data[--got.len] = '\0';
+    return got.data;
+}
+
+static int stop_at_second(void *payload, forum_token_kind_t kind,
+                          const char *token, size_t len, size_t start,
+                          size_t end)
+{
+    int *calls = payload;
+    (void)kind, (void)token, (void)len, (void)start, (void)end;
+    return ++*calls == 2 ? 42 : 0;
+}
+
+static void test_tokenize(void)
+{
+    forum_tokenizer_t *tok;
+    CHECK_EQ_INT(forum_tokenizer_create(&tok), FORUM_OK);
+
+    /* Documents: every n-gram, words, and aligned n-grams (z:). ICU
+     * splits 马斯克向川普 as 马|斯克|向川|普 — 川普 is not aligned there,
+     * but it is still an n-gram, so it is found. */
+    static const struct {
+        const char *in, *out;
+    } docs[] = {
+        {"川普", "n:川@0-3 n:川普@0-6 z:川普@0-6 n:普@3-6"},
+        {"OpenAI的", "w:openai@0-6 n:的@6-9"},
+        {"ＧＰＵ价格", "w:gpu@0-9 n:价@9-12 n:价格@9-15 z:价格@9-15 "
+                       "n:格@12-15"},
+        {"OpenAI's x.ai", "w:openai@0-6 w:s@7-8 w:x@9-10 w:ai@11-13"},
+        {"說話", "n:说@0-3 n:说话@0-6 z:说话@0-6 n:话@3-6"},
+        {"😂 ok", "w:ok@5-7"},
+        {"", ""},
+        {"\xFF\xFE", ""},
+    };
+    PHASE("document tokens");
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        CHECK_EQ_STR(tokens(tok, docs[i].in, FORUM_TOKENIZE_DOCUMENT),
+                     docs[i].out);
+
+    PHASE("马斯克向川普: 川普 is an n-gram but not aligned");
+    const char *t = tokens(tok, "马斯克向川普", FORUM_TOKENIZE_DOCUMENT);
+    CHECK(strstr(t, "n:川普@12-18") != NULL);
+    CHECK(strstr(t, "z:川普") == NULL);
+    CHECK(strstr(t, "z:斯克@3-9") != NULL);
+
+    PHASE("川普今天: 川普 is aligned; 四川普通话: it is not");
+    t = tokens(tok, "川普今天说", FORUM_TOKENIZE_DOCUMENT);
+    CHECK(strstr(t, "z:川普@0-6") != NULL);
+    t = tokens(tok, "四川普通话", FORUM_TOKENIZE_DOCUMENT);
+    CHECK(strstr(t, "n:川普@3-9") != NULL);
+    CHECK(strstr(t, "z:川普") == NULL);
+
+    static const struct {
+        const char *in, *out;
+    } queries[] = {
+        {"川", "n:川@0-3"},
+        {"川普", "n:川普@0-6 z:川普@0-6"},
+        {"马斯克", "n:马斯克@0-9 z:马斯克@0-9"},
+        {"马斯克向川普", "n:马斯克@0-9 n:向川普@9-18"},
+        {"人工智能", "n:人工智@0-9 n:工智能@3-12"},
+        {"ＯｐｅｎＡＩ的", "w:openai@0-18 n:的@18-21"},
+        {"馬斯克說", "n:马斯克@0-9 n:斯克说@3-12"},
+    };
+    PHASE("query tokens");
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+        CHECK_EQ_STR(tokens(tok, queries[i].in, FORUM_TOKENIZE_QUERY),
+                     queries[i].out);
+
+    PHASE("a callback's nonzero return stops and is returned");
+    int calls = 0;
+    CHECK_EQ_INT(forum_tokenize(tok, "川普今天", 12, 0, stop_at_second,
+                                &calls), 42);
+    CHECK_EQ_INT(calls, 2);
+
+    PHASE("bad arguments");
+    CHECK_EQ_INT(forum_tokenize(NULL, "x", 1, 0, record, NULL), FORUM_EINVAL);
+    CHECK_EQ_INT(forum_tokenize(tok, NULL, 1, 0, record, NULL), FORUM_EINVAL);
+    CHECK_EQ_INT(forum_tokenize(tok, "x", 1, 0, NULL, NULL), FORUM_EINVAL);
+    forum_tokenizer_destroy(tok);
+    forum_tokenizer_destroy(NULL);
+}
+
+int main(void)
+{
+    test_normalize();
+    test_tokenize();
+    fsi_buf_free(&got);
+    fprintf(stderr, "test_analyze: all passed\n");
+    return 0;
+}
