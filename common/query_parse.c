@@ -166,6 +166,13 @@ static void next_token(parser_t *p)
             p->pos = t->end;
         return;
     }
+    /* A lone minus is a negation missing its term, not text. */
+    if (c == '-' && (p->pos + 1 == p->len || is_space_at(p, p->pos + 1,
+                                                          &next))) {
+        fail(p, p->pos, "- needs a term right after it (quote \"-\" to "
+             "search for it)");
+        return;
+    }
     /* A minus that starts a token negates what follows it directly;
      * inside a word ("gpt-4") it is text. */
     if (c == '-' && (word_char_at(p, p->pos + 1) ||
