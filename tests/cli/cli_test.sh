@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real forum-index and forum-search binaries:
+# exit codes, messages on stderr, output formats, colour rules.
+# usage: cli_test.sh FORUM-INDEX FORUM-SEARCH SAMPLES-DIR FIXTURES-DIR
+set -u
+INDEX=$1 SEARCH=$2 SAMPLES=$3 FIXTURES=$4
+work=$(mktemp -d /tmp/forumsearch-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failures=0 checks=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# expect_exit CODE DESCRIPTION -- COMMAND...: runs it, keeps its output.
+expect_exit() {
+  local want=$1 what=$2; shift 3
+  checks=$((checks + 1))
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || { fail "$what: exit $got, want $want"; sed 's/^/  stderr: /' "$work/err" >&2; }
+}
+expect_in() { # FILE TEXT DESCRIPTION
+  checks=$((checks + 1))
+  grep -qF -- "$2" "$1" || { fail "$3: no \"$2\" in $(basename "$1")"; sed 's/^/  | /' "$1" | head -20 >&2; }
+}
+expect_not_in() {
+  checks=$((checks + 1))
+  ! grep -qF -- "$2" "$1" || fail "$3: unexpected \"$2\" in $(basename "$1")"
+}
+
+db=$work/db
+expect_exit 0 "index the samples" -- "$INDEX" "$db" "$SAMPLES"
+expect_in "$work/err" "28 files: 28 indexed (28 threads, 524 posts" "index summary"
+expect_exit 0 "re-index: nothing changed" -- "$INDEX" "$db" "$SAMPLES"
+expect_in "$work/err" "0 indexed (0 threads, 0 posts, 0.0 MB of text), 28 unchanged" "incremental"
+
+# forum-index usage and errors.
+expect_exit 2 "index without arguments" -- "$INDEX"
+expect_in "$work/err" "need a database and at least one path" "usage message"
+expect_exit 2 "index with a bad option" -- "$INDEX" --bogus "$db" "$SAMPLES"
+expect_exit 0 "index --help" -- "$INDEX" --help
+expect_in "$work/out" "Exit status: 0 all indexed" "help on stdout"
+expect_exit 0 "index --version" -- "$INDEX" --version
+expect_in "$work/out" "Xapian 1." "version names Xapian"
+expect_exit 1 "index a missing directory" -- "$INDEX" "$work/db2" "$work/nope"
+expect_in "$work/err" "forum-index: $work/nope: No such file or directory" "missing path"
+expect_exit 3 "index into a file that is not a database" -- "$INDEX" "$SAMPLES/news/0001_musk-doge-exit.txt" "$SAMPLES"
+
+# Bad input: every problem reported as path:line, the rest indexed.
+bad=$work/bad.db
+expect_exit 1 "index bad files" -- "$INDEX" "$bad" "$FIXTURES/bad" "$FIXTURES/good"
+for line in \
+  "forum-index: $FIXTURES/bad/empty.txt: empty file" \
+  "forum-index: $FIXTURES/bad/blank_only.txt: empty file" \
+  "forum-index: $FIXTURES/bad/floor_not_number.txt:17: floor line \"x 楼\" is not a number; reply skipped" \
+  "forum-index: $FIXTURES/bad/floors_out_of_order.txt:23: floor 3 appears twice; the second is skipped" \
+  "forum-index: $FIXTURES/bad/floors_out_of_order.txt:20: warning: floor 2 comes after floor 3 (out of order)" \
+  "forum-index: $FIXTURES/bad/no_floors.txt: warning: header says 5 replies but 0 floor lines were found" \
+  "forum-index: $FIXTURES/bad/invalid_utf8.txt:19: warning: invalid UTF-8" \
+  "forum-index: $FIXTURES/bad/gb18030.txt: warning: converted from GB18030" \
+  "forum-index: $FIXTURES/bad/big5.txt: warning: converted from Big5" \
+  "forum-index: $FIXTURES/bad/utf16le.txt: warning: converted from UTF-16LE" \
+  "forum-index: $FIXTURES/bad/nul_bytes.txt:18: warning: removed 4 NUL bytes" \
+  "14 files: 12 indexed" ; do
+  expect_in "$work/err" "$line" "bad input message"
+done
+expect_exit 0 "posts from converted files are searchable" -- "$SEARCH" --posts --json -n 100 "$bad" 馬斯克說
+for f in big5 gb18030 utf16le crlf invalid_utf8 nul_bytes; do
+  expect_in "$work/out" "\"path\":\"$f.txt\"" "found in $f"
+done
+expect_exit 1 "quiet hides warnings" -- "$INDEX" -q -f "$bad" "$FIXTURES/bad"
+expect_not_in "$work/err" "warning:" "quiet"
+expect_in "$work/err" "empty file" "quiet still shows errors"
+
+# forum-search: exit codes.
+expect_exit 0 "a query with hits" -- "$SEARCH" "$db" 川普
+expect_in "$work/out" "posts in" "summary line"
+expect_exit 1 "a query without hits" -- "$SEARCH" "$db" 这个词肯定不存在于样例
+expect_in "$work/out" "0 posts in 0 threads matched" "no hits summary"
+expect_exit 2 "a malformed query" -- "$SEARCH" "$db" '川普 "马斯克'
+expect_in "$work/err" "forum-search: bad query: column 4: unbalanced quote" "query error column"
+expect_exit 2 "an unknown field" -- "$SEARCH" "$db" 'foo:bar'
+expect_exit 2 "a missing database" -- "$SEARCH" "$work/none" 川普
+expect_in "$work/err" "no database here" "missing database message"
+expect_exit 2 "no query" -- "$SEARCH" "$db"
+expect_exit 2 "bad --limit" -- "$SEARCH" --limit x "$db" 川普
+expect_exit 2 "bad --sort" -- "$SEARCH" --sort size "$db" 川普
+expect_exit 0 "search --help" -- "$SEARCH" --help
+expect_in "$work/out" "author:NAME" "help lists the syntax"
+
+# --count, collapse, paging.
+expect_exit 0 "count" -- "$SEARCH" --count "$db" 马斯克向川普
+expect_in "$work/out" "6 posts in 3 threads" "count output"
+expect_exit 0 "count, posts" -- "$SEARCH" --count --posts "$db" 马斯克向川普
+expect_in "$work/out" "6 posts" "count posts"
+expect_exit 0 "collapsed JSON" -- "$SEARCH" --json -n 100 "$db" 马斯克向川普
+checks=$((checks + 1)); [ "$(wc -l <"$work/out")" -eq 3 ] || fail "collapsed: $(wc -l <"$work/out") lines, want 3"
+expect_exit 0 "paging" -- "$SEARCH" --json --posts -n 2 -o 4 "$db" 马斯克向川普
+checks=$((checks + 1)); [ "$(wc -l <"$work/out")" -eq 2 ] || fail "offset 4 limit 2 of 6: want 2 lines"
+expect_in "$work/out" "\"rank\":5" "ranks continue after the offset"
+
+# Colour: only on a terminal, never with NO_COLOR, --color overrides.
+esc=$'\033['
+expect_exit 0 "piped: no colour" -- "$SEARCH" "$db" 川普
+expect_not_in "$work/out" "$esc" "no escapes when piped"
+expect_exit 0 "fake tty: colour" -- env FORUMSEARCH_FAKE_TTY=1 "$SEARCH" "$db" 川普
+expect_in "$work/out" "$esc" "escapes on a tty"
+expect_exit 0 "NO_COLOR" -- env FORUMSEARCH_FAKE_TTY=1 NO_COLOR=1 "$SEARCH" "$db" 川普
+expect_not_in "$work/out" "$esc" "NO_COLOR honoured"
+expect_exit 0 "--color=always" -- "$SEARCH" --color=always "$db" 川普
+expect_in "$work/out" "${esc}1;31m川普${esc}0m" "always colours the match"
+expect_exit 0 "--color=never on a tty" -- env FORUMSEARCH_FAKE_TTY=1 "$SEARCH" --color=never "$db" 川普
+expect_not_in "$work/out" "$esc" "never"
+
+# Plain markers and HTML.
+expect_exit 0 "plain markers" -- "$SEARCH" --format plain "$db" 马斯克向川普
+expect_in "$work/out" "[马斯克向川普]" "plain marks"
+expect_exit 0 "custom markers" -- "$SEARCH" --format plain --markers '<<,>>' "$db" 馬斯克說
+expect_in "$work/out" "<<馬斯克說>>" "Traditional text marked as written"
+script_dir=$work/html
+mkdir -p "$script_dir/b"
+printf '标题<script>\n\n正文 <script>alert(1)</script> 川普 & co\n' >"$script_dir/b/x.txt"
+expect_exit 0 "index html fixture" -- "$INDEX" -q "$work/html.db" "$script_dir"
+expect_exit 0 "html output" -- "$SEARCH" --format html "$work/html.db" 川普
+expect_in "$work/out" "&lt;script&gt;alert(1)&lt;/script&gt; <mark>川普</mark> &amp; co" "html escaped"
+expect_not_in "$work/out" "<script>" "no raw script tag"
+
+# JSON: valid, one object per line, offsets mark the matches.
+if command -v python3 >/dev/null; then
+  expect_exit 0 "json" -- "$SEARCH" --json --posts -n 1000 "$db" 川普
+  checks=$((checks + 1))
+  python3 - "$work/out" <<'PY' || fail "JSON output does not check out"
+import json, sys, unicodedata
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    hit = json.loads(line)
+    n += 1
+    for key in ("rank", "thread", "title", "board", "floor", "author", "date",
+                "score", "snippet", "highlights", "path"):
+        assert key in hit, key
+    raw = hit["snippet"].encode("utf-8")
+    # An article can match by its title alone; its text then has no mark.
+    assert hit["highlights"] or (hit["floor"] == 0 and "川普" in hit["title"]), hit
+    for start, end in hit["highlights"]:
+        marked = raw[start:end].decode("utf-8")
+        assert unicodedata.normalize("NFKC", marked) in ("川普", "川普"), marked
+assert n == 70, n
+PY
+  printf '坏\001控制\x7f字符 "引号" \\ 川普\n\n正文\x01 川普\n' >"$script_dir/b/ctl.txt"
+  expect_exit 0 "index control characters" -- "$INDEX" -q "$work/html.db" "$script_dir"
+  expect_exit 0 "json with control characters" -- "$SEARCH" --json --posts "$work/html.db" 川普
+  checks=$((checks + 1))
+  python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$work/out" || fail "control characters break JSON"
+else
+  echo "python3 not found: JSON checks skipped" >&2
+fi
+
+echo "cli_test: $checks checks, $failures failures" >&2
+[ "$failures" -eq 0 ]
