@@ -70,6 +70,17 @@ expect_exit 1 "quiet hides warnings" -- "$INDEX" -q -f "$bad" "$FIXTURES/bad"
 expect_not_in "$work/err" "warning:" "quiet"
 expect_in "$work/err" "empty file" "quiet still shows errors"
 
+# JSON Lines: good threads indexed, bad lines reported by line.
+expect_exit 1 "index JSON Lines" -- "$INDEX" "$work/j.db" "$FIXTURES/jsonl"
+expect_in "$work/err" "forum-index: $FIXTURES/jsonl/forum/threads.jsonl:3: posts[0]: no \"floor\"; post skipped" "bad post"
+expect_in "$work/err" "forum-index: $FIXTURES/jsonl/forum/threads.jsonl:4: invalid JSON at column 40" "bad line"
+expect_in "$work/err" "forum-index: $FIXTURES/jsonl/forum/threads.jsonl:5: thread has no \"id\"; skipped" "no id"
+expect_in "$work/err" "(2 threads, 3 posts" "the rest indexed"
+expect_exit 0 "JSON thread fields" -- "$SEARCH" --json --posts "$work/j.db" 黄仁勋
+expect_in "$work/out" '"thread":"forum/100","title":"显卡价格又涨了","board":"tech","floor":1,"author":"kingofLiu","date":"2025-02-01T01:30:00Z"' "JSON fields"
+expect_exit 0 "JSON board filter" -- "$SEARCH" --count "$work/j.db" board:tech
+expect_in "$work/out" "2 posts in 1 thread" "board from JSON"
+
 # forum-search: exit codes.
 expect_exit 0 "a query with hits" -- "$SEARCH" "$db" 川普
 expect_in "$work/out" "posts in" "summary line"
