@@ -602,19 +602,20 @@ static forum_status_t decode_legacy(char **out, size_t *out_len,
     for (size_t i = 0; i < n; i++) {
         const char *charset = cands[order[i]].charset;
         status = icu_to_utf8(out, out_len, charset, bytes, len, true, NULL);
-        if (status == FORUM_OK && looks_like_text(*out, *out_len)) {
+        if (status == FORUM_ENOMEM)
+            break;
+        /* A decoding error, or a charset this ICU lacks: not a match. */
+        if (status != FORUM_OK) {
+            status = FORUM_OK;
+            continue;
+        }
+        if (looks_like_text(*out, *out_len)) {
             *charset_out = charset;
             break;
         }
-        if (status == FORUM_OK) {
-            free(*out);
-            *out = NULL;
-            *out_len = 0;
-        }
-        /* A charset this ICU lacks (EINTERNAL) is just not a match. */
-        if (status == FORUM_ENOMEM)
-            break;
-        status = FORUM_OK;
+        free(*out);
+        *out = NULL;
+        *out_len = 0;
     }
     return status;
 }

@@ -29,12 +29,14 @@ typedef struct fsi_post {
 
 typedef struct fsi_thread {
     char *id;              /* Stable thread id (see DESIGN.md). */
-    char *board;           /* Empty string when the thread has no board. */
+    char *board;           /* NULL when not given (the indexer then uses
+                              the directory). */
     char *title;
+    /* The following are NULL when not given. */
     char *site;            /* Site name line, e.g. "今日头条". */
     char *site_latin;      /* Its Latin form, e.g. "Toutiao". */
     char *source;          /* Source line, e.g. "RFI华语". */
-    char *url;             /* JSON only; empty otherwise. */
+    char *url;             /* JSON only. */
     int64_t date;          /* Thread date (JSON) or last reply time. */
     int64_t last_reply;    /* "最新回复:" header, or FSI_NO_DATE. */
     int64_t views;         /* -1 when unknown. */

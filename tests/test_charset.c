@@ -179,7 +179,8 @@ static const charset_case_t cases[] = {
     /* Bytes that are no charset at all. */
     {"junk end", BYTES("abc\xff"), BYTES("abc" FFFD),
      "invalid UTF-8 (1 bad byte); replaced with U+FFFD", 1, 1},
-    {"junk line 3", BYTES("a\nb\r\nc\xff\xfe\xff"), BYTES("a\nb\nc" FFFD FFFD FFFD),
+    {"junk line 3", BYTES("a\nb\r\nc\xff\xfe\xff"),
+     BYTES("a\nb\nc" FFFD FFFD FFFD),
      "invalid UTF-8 (3 bad bytes)", 3, 1},
     {"junk only", BYTES("\x80\x80\x80"), BYTES(FFFD FFFD FFFD),
      "invalid UTF-8 (3 bad bytes)", 1, 1},
@@ -289,7 +290,8 @@ static void test_round_trips(void)
     /* The same with a BOM in front (ICU's "UTF-16" writes one). */
     size_t encoded_len, out_len;
     char *encoded = encode("UTF-16", seed_text, &encoded_len);
-    CHECK((unsigned char)encoded[0] == 0xFE || (unsigned char)encoded[0] == 0xFF);
+    unsigned char first = (unsigned char)encoded[0];
+    CHECK(first == 0xFE || first == 0xFF);
     test_diags_t diags;
     char *out = convert(encoded, encoded_len, &out_len, &diags);
     CHECK_EQ_MEM(out, out_len, seed_text, strlen(seed_text));

@@ -84,8 +84,8 @@ static void test_good_thread(void)
         "{\"floor\": 2, \"author\": \"蓝靛厂\", \"text\": \"不许抢我的B200。\","
         " \"date\": \"2025年1月23日 6点43分 PT\"},"
         "{\"floor\": 0, \"author\": \"\", \"text\": \"正文\\n第二段\"},"
-        "{\"floor\": 1, \"author\": \"旁观者XWY\", \"date\": \"2025-01-22 13:40:20\","
-        " \"text\": \"川普第一任时\"}]}\n";
+        "{\"floor\": 1, \"author\": \"旁观者XWY\","
+        " \"date\": \"2025-01-22 13:40:20\", \"text\": \"川普第一任时\"}]}\n";
     run_t run;
     run_parse(&run, text, sizeof text - 1);
     CHECK_EQ_INT(run.status, FORUM_OK);
@@ -759,7 +759,8 @@ static void test_random_mutations(void)
     PHASE("random mutations");
     static const char good[] =
         "{\"id\": \"b/1\", \"title\": \"马斯克\", \"views\": 12, \"posts\": ["
-        "{\"floor\": 1, \"author\": \"a\", \"text\": \"x\\u4e2d\\uD83D\\uDE00\"},"
+        "{\"floor\": 1, \"author\": \"a\","
+        " \"text\": \"x\\u4e2d\\uD83D\\uDE00\"},"
         "{\"floor\": 0, \"date\": \"2025-01-22\", \"text\": \"y\","
         " \"x\": [1, {\"k\": \"v\"}]}],"
         " \"extra\": {\"a\": [true, null, -1.5e3, \"s\\n\"], \"b\": {}}}";
