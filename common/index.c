@@ -35,6 +35,11 @@ typedef struct run {
     const char *display;   /* The file as the user named it. */
     size_t file_posts;
     int prefix_title;      /* Emitting title terms. */
+    /* Inline quotes of other posts in the current text, as normalized
+     * byte ranges: found on the first token of each text. */
+    int quotes_found;
+    size_t quotes[FSI_MAX_QUOTES][2];
+    size_t n_quotes;
 } run_t;
 
 static uint64_t fnv1a(const char *s, size_t len)
@@ -89,11 +94,54 @@ static void report(run_t *run, size_t line, int is_error, const char *fmt,
     diag_forward(run, run->display, line, is_error, message);
 }
 
+/* Finds the inline quotes "NAME 发表评论于 DATE …" of a normalized text:
+ * from the name to the next separator line (----- or =====) or the end. */
+static void find_quotes(run_t *run, const fsi_normalized_t *norm)
+{
+    static const char marker[] = " 发表评论于 ";
+    const char *text = norm->text;
+    run->n_quotes = 0;
+    for (const char *hit = strstr(text, marker);
+         hit && run->n_quotes < FSI_MAX_QUOTES;
+         hit = strstr(hit + 1, marker)) {
+        const char *start = hit;
+        while (start > text && start[-1] != ' ')
+            start--;
+        const char *end = hit + strlen(marker);
+        for (; *end; end++) {
+            if ((end[0] == '-' || end[0] == '=') &&
+                strspn(end, end[0] == '-' ? "-" : "=") >= 5)
+                break;
+        }
+        run->quotes[run->n_quotes][0] = (size_t)(start - text);
+        run->quotes[run->n_quotes][1] = (size_t)(end - text);
+        run->n_quotes++;
+        if (*end == '\0')
+            break;
+    }
+    run->quotes_found = 1;
+}
+
+static int in_quote(const run_t *run, size_t pos)
+{
+    for (size_t i = 0; i < run->n_quotes; i++)
+        if (pos >= run->quotes[i][0] && pos < run->quotes[i][1])
+            return 1;
+    return 0;
+}
+
 static int add_token(void *payload, forum_token_kind_t kind,
                      const fsi_normalized_t *norm, size_t start, size_t end)
 {
     run_t *run = payload;
     fsi_buf_t *term = &run->scratch;
+    if (!run->quotes_found)
+        find_quotes(run, norm);
+    /* Quoted text still matches, but weighs nothing: the post that
+     * said it ranks above the posts that quote it. */
+    int quoted = in_quote(run, start);
+    if (quoted && kind == FORUM_TOKEN_ALIGNED)
+        return 0;
     term->len = 0;
     if (run->prefix_title) {
         if (kind == FORUM_TOKEN_ALIGNED)
@@ -105,7 +153,7 @@ static int add_token(void *payload, forum_token_kind_t kind,
     fsi_buf_append(term, norm->text + start, end - start);
     if (term->failed)
         return FORUM_ENOMEM;
-    fsi_xdoc_add_term(run->doc, term->data, term->len);
+    fsi_xdoc_add_term(run->doc, term->data, term->len, quoted ? 0 : 1);
     return 0;
 }
 
@@ -113,6 +161,7 @@ static int analyze_into_doc(run_t *run, const char *text, size_t len,
                             int as_title)
 {
     run->prefix_title = as_title;
+    run->quotes_found = 0;
     int rc = fsi_analyze(run->tok, text, len, FORUM_TOKENIZE_DOCUMENT, 0,
                          add_token, run);
     run->prefix_title = 0;

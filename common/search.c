@@ -81,6 +81,7 @@ typedef struct compiled {
     const fsi_qnode_t *node;
     fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
     int exact;              /* Xapian's answer for this node is exact. */
+    thread_set_t titled;    /* TITLE: the threads whose title matches. */
     struct compiled *kids;
     size_t n_kids;
 } compiled_t;
@@ -229,6 +230,78 @@ static fsi_xquery_t *and_of_terms(const fsi_buf_t *buf, size_t n,
     return q;
 }
 
+static int contains_str(forum_query_t *q, fsi_normalized_t *norm,
+                        fsi_str_t src, const fsi_pattern_t *pat, int *failed);
+static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
+                                  size_t len);
+
+typedef struct title_probe {
+    forum_query_t *q;
+    const compiled_t *c;
+    int failed;
+} title_probe_t;
+
+/* Keeps the articles whose title really contains the pattern. */
+static int title_decider(void *payload, const char *data, size_t len)
+{
+    title_probe_t *probe = payload;
+    fsi_post_record_t rec;
+    if (fsi_post_record_decode(&rec, data, len) != FORUM_OK ||
+        rec.floor != 0)
+        return 0;
+    return contains_str(probe->q, &probe->q->norm_title, rec.title,
+                        &probe->c->pattern, &probe->failed);
+}
+
+static int add_titled(void *payload, const char *value, size_t len)
+{
+    title_probe_t *probe = payload;
+    if (thread_set_add((thread_set_t *)&probe->c->titled, value, len) != 0)
+        probe->failed = 1;
+    return probe->failed;
+}
+
+/* title:X selects every post of the threads whose title contains X.
+ * Titles are indexed on the article only (S terms), so this finds those
+ * articles first, then filters by their thread ids. */
+static forum_status_t compile_title(forum_query_t *q, compiled_t *c,
+                                    const term_list_t *terms,
+                                    fsi_xquery_t **out)
+{
+    fsi_xquery_t *parts[2] = {
+        terms->n_required ? and_of_terms(&terms->required, terms->n_required,
+                                         FSI_PREFIX_TITLE)
+                          : fsi_xq_match_all(),
+        fsi_xq_term(FSI_TERM_ARTICLE, strlen(FSI_TERM_ARTICLE), 1)};
+    fsi_xquery_t *articles = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
+    if (articles == NULL)
+        return FORUM_ENOMEM;
+    title_probe_t probe = {q, c, 0};
+    int exact = terms->n_required == 1 && terms->whole;
+    forum_status_t status = fsi_xdb_match_values(
+        q->db->x, articles, FSI_SLOT_THREAD, exact ? NULL : title_decider,
+        &probe, add_titled, &probe);
+    fsi_xq_destroy(articles);
+    if (status != FORUM_OK)
+        return fsi_db_fail_shim(q->db, status);
+    if (probe.failed)
+        return FORUM_ENOMEM;
+
+    fsi_xquery_t **ids = calloc(c->titled.n ? c->titled.n : 1, sizeof *ids);
+    if (ids == NULL)
+        return FORUM_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < c->titled.cap; i++) {
+        const char *id = c->titled.slots[i];
+        if (id)
+            ids[n++] = boolean_term(FSI_PREFIX_THREAD, id, strlen(id));
+    }
+    *out = n ? fsi_xq_combine(FSI_XQ_OR, ids, n) : fsi_xq_match_nothing();
+    free(ids);
+    c->exact = 1;
+    return *out ? FORUM_OK : FORUM_ENOMEM;
+}
+
 /* A text node: the candidates, ranked by BM25 on the n-grams, with an
  * optional boost for aligned matches and title matches. */
 static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
@@ -248,7 +321,10 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         status = rc == FORUM_ENOMEM ? FORUM_ENOMEM : FORUM_EINTERNAL;
         goto out;
     }
-    int title_only = c->node->kind == FSI_Q_TITLE;
+    if (c->node->kind == FSI_Q_TITLE) {
+        status = compile_title(q, c, &terms, out);
+        goto out;
+    }
     if (terms.n_required == 0) {
         /* Punctuation or symbols only: no term can find it, so every
          * post is a candidate and the stored text decides. */
@@ -257,11 +333,6 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         goto out;
     }
     c->exact = terms.n_required == 1 && terms.whole;
-    if (title_only) {
-        *out = and_of_terms(&terms.required, terms.n_required,
-                            FSI_PREFIX_TITLE);
-        goto out;
-    }
     fsi_xquery_t *boosts[2];
     size_t n_boosts = 0;
     if (terms.n_aligned)
@@ -450,6 +521,7 @@ static forum_status_t compile(forum_query_t *q, compiled_t *c,
 
 static void compiled_free(compiled_t *c)
 {
+    thread_set_clear(&c->titled);
     for (size_t i = 0; i < c->n_kids; i++)
         compiled_free(&c->kids[i]);
     free(c->kids);
@@ -482,12 +554,25 @@ typedef struct candidate {
     int failed;
 } candidate_t;
 
+static int contains_str(forum_query_t *q, fsi_normalized_t *norm,
+                        fsi_str_t src, const fsi_pattern_t *pat, int *failed)
+{
+    (void)q;
+    if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
+        *failed = 1;
+        return 0;
+    }
+    return pat->len &&
+           fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
+}
+
 static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
 {
     forum_query_t *q = cand->q;
     fsi_normalized_t *norm = title ? &q->norm_title : &q->norm_text;
     int *ready = title ? &cand->title_ready : &cand->text_ready;
     fsi_str_t src = title ? cand->rec.title : cand->rec.text;
+    /* Normalize each field once per candidate, however many patterns. */
     if (!*ready) {
         if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
             cand->failed = 1;
@@ -495,9 +580,20 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
         }
         *ready = 1;
     }
-    if (pat->len == 0)
+    return pat->len &&
+           fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
+}
+
+static int thread_set_has(const thread_set_t *set, fsi_str_t id)
+{
+    if (set->cap == 0)
         return 0;
-    return fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
+    size_t j = hash_bytes(id.s, id.len) & (set->cap - 1);
+    for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
+        if (strlen(set->slots[j]) == id.len &&
+            memcmp(set->slots[j], id.s, id.len) == 0)
+            return 1;
+    return 0;
 }
 
 static int name_equals(candidate_t *cand, const fsi_pattern_t *pat,
@@ -522,7 +618,7 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
         return contains(cand, &c->pattern, 0) ||
                (r->floor == 0 && contains(cand, &c->pattern, 1));
     case FSI_Q_TITLE:
-        return r->floor == 0 && contains(cand, &c->pattern, 1);
+        return thread_set_has(&c->titled, r->thread_id);
     case FSI_Q_AUTHOR:
         return name_equals(cand, &c->pattern, r->author);
     case FSI_Q_BOARD:

@@ -349,9 +349,10 @@ void fsi_xdoc_destroy(fsi_xdoc_t *doc)
         }                                                         \
     } while (0)
 
-void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len)
+void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len,
+                       unsigned wdf_inc)
 {
-    DOC_GUARD(doc, doc->doc.add_term(std::string(term, len)));
+    DOC_GUARD(doc, doc->doc.add_term(std::string(term, len), wdf_inc));
 }
 
 void fsi_xdoc_add_boolean_term(fsi_xdoc_t *doc, const char *term, size_t len)
@@ -517,6 +518,18 @@ static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->decider ? &decider : nullptr);
     out->matches = mset.get_matches_estimated();
     out->uncollapsed = mset.get_uncollapsed_matches_estimated();
+    if (mset.get_uncollapsed_matches_lower_bound() !=
+        mset.get_uncollapsed_matches_upper_bound()) {
+        /* Under collapsing, Xapian may only estimate the documents it
+         * collapsed away (seen with purely boolean queries); count them
+         * exactly without collapsing. */
+        Xapian::Enquire count(*db->reader);
+        count.set_query(q->query);
+        count.set_weighting_scheme(Xapian::BoolWeight());
+        Xapian::MSet all_docs = count.get_mset(
+            0, 0, all, nullptr, opts->decider ? &decider : nullptr);
+        out->uncollapsed = all_docs.get_matches_estimated();
+    }
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)
@@ -565,6 +578,33 @@ void fsi_xresult_free(fsi_xresult_t *result)
         std::free(result->hits);
     }
     std::memset(result, 0, sizeof *result);
+}
+
+forum_status_t fsi_xdb_match_values(fsi_xdb_t *db, const fsi_xquery_t *q,
+                                    unsigned slot, fsi_decider_fn decider,
+                                    void *decider_payload,
+                                    int (*cb)(void *, const char *, size_t),
+                                    void *payload)
+{
+    try {
+        db->reader->reopen();
+        Xapian::Enquire enquire(*db->reader);
+        enquire.set_query(q->query);
+        enquire.set_weighting_scheme(Xapian::BoolWeight());
+        enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+        CallbackDecider accept(decider, decider_payload);
+        Xapian::doccount all = db->reader->get_doccount();
+        Xapian::MSet mset = enquire.get_mset(0, all, all, nullptr,
+                                             decider ? &accept : nullptr);
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+            std::string value = it.get_document().get_value(slot);
+            if (cb(payload, value.data(), value.size()) != 0)
+                break;
+        }
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
 }
 
 } /* extern "C" */

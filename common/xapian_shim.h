@@ -60,7 +60,10 @@ fsi_xdoc_t *fsi_xdoc_new(void);
 void fsi_xdoc_destroy(fsi_xdoc_t *doc);
 /* These record the first failure in the document; fsi_xdoc_status()
  * reports it, so a builder can check once at the end. */
-void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len);
+/* wdf_inc 0 adds the term without weight: BM25 gives it nothing, yet
+ * the document still matches it (used for quoted text). */
+void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len,
+                       unsigned wdf_inc);
 void fsi_xdoc_add_boolean_term(fsi_xdoc_t *doc, const char *term, size_t len);
 void fsi_xdoc_set_value(fsi_xdoc_t *doc, unsigned slot, const char *value,
                         size_t len);
@@ -123,6 +126,15 @@ typedef struct fsi_xresult {
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
                               const fsi_xsearch_t *opts, fsi_xresult_t *out);
 void fsi_xresult_free(fsi_xresult_t *result);
+
+/* Calls cb with value `slot` of every document matching q (and accepted
+ * by decider, when not NULL), unranked. A nonzero cb return stops. */
+forum_status_t fsi_xdb_match_values(fsi_xdb_t *db, const fsi_xquery_t *q,
+                                    unsigned slot, fsi_decider_fn decider,
+                                    void *decider_payload,
+                                    int (*cb)(void *payload, const char *value,
+                                              size_t len),
+                                    void *payload);
 
 #ifdef __cplusplus
 }
