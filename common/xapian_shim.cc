@@ -518,16 +518,17 @@ static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->decider ? &decider : nullptr);
     out->matches = mset.get_matches_estimated();
     out->uncollapsed = mset.get_uncollapsed_matches_estimated();
-    if (mset.get_uncollapsed_matches_lower_bound() !=
-        mset.get_uncollapsed_matches_upper_bound()) {
+    if (opts->decider == nullptr &&
+        mset.get_uncollapsed_matches_lower_bound() !=
+            mset.get_uncollapsed_matches_upper_bound()) {
         /* Under collapsing, Xapian may only estimate the documents it
          * collapsed away (seen with purely boolean queries); count them
-         * exactly without collapsing. */
+         * exactly without collapsing. (With a decider, the caller counts
+         * what the decider accepts.) */
         Xapian::Enquire count(*db->reader);
         count.set_query(q->query);
         count.set_weighting_scheme(Xapian::BoolWeight());
-        Xapian::MSet all_docs = count.get_mset(
-            0, 0, all, nullptr, opts->decider ? &decider : nullptr);
+        Xapian::MSet all_docs = count.get_mset(0, 0, all);
         out->uncollapsed = all_docs.get_matches_estimated();
     }
     out->hits = static_cast<fsi_xhit_t *>(
