@@ -9,6 +9,7 @@
  * tree against the post's stored text, so what comes back is exactly
  * the posts whose normalized text contains each segment.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -744,6 +745,63 @@ void forum_query_destroy(forum_query_t *query)
     free(query);
 }
 
+static int compare_hits(const void *a, const void *b)
+{
+    const fsi_xhit_t *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight < y->weight ? 1 : -1;
+    return (x->docid > y->docid) - (x->docid < y->docid);
+}
+
+/* Threads, not posts, are ranked when collapsing: a thread where many
+ * posts match is more about the query than one with a single short
+ * reply that happens to mention it. Xapian ranks a thread by its best
+ * post, so the top FSI_RESCORE_WINDOW threads are re-ranked with a bonus
+ * that grows with the log of their matching posts, then the page is cut
+ * out of them. */
+static void rescore(fsi_xresult_t *x, size_t offset, size_t limit)
+{
+    for (size_t i = 0; i < x->n_hits; i++)
+        x->hits[i].weight += FSI_THREAD_MATCHES_BOOST *
+                             log1p((double)x->hits[i].collapse_count);
+    qsort(x->hits, x->n_hits, sizeof *x->hits, compare_hits);
+    size_t first = offset < x->n_hits ? offset : x->n_hits;
+    size_t n = x->n_hits - first < limit ? x->n_hits - first : limit;
+    for (size_t i = 0; i < x->n_hits; i++)
+        if (i < first || i >= first + n)
+            free(x->hits[i].data);
+    memmove(x->hits, x->hits + first, n * sizeof *x->hits);
+    x->n_hits = n;
+}
+
+static int count_value(void *payload, const char *value, size_t len)
+{
+    forum_query_t *q = payload;
+    q->accepted++;
+    if (thread_set_add(&q->threads, value, len) != 0)
+        q->count_failed = 1;
+    return q->count_failed;
+}
+
+/* Counts the matching posts and their threads one by one, for when
+ * Xapian could only estimate them. */
+static forum_status_t count_exactly(forum_query_t *q, fsi_xresult_t *x)
+{
+    q->accepted = 0;
+    q->count_failed = 0;
+    thread_set_clear(&q->threads);
+    forum_status_t status = fsi_xdb_match_values(q->db->x, q->xquery,
+                                                 FSI_SLOT_THREAD, NULL, NULL,
+                                                 count_value, q);
+    if (status != FORUM_OK)
+        return fsi_db_fail_shim(q->db, status);
+    if (q->count_failed)
+        return fsi_db_fail(q->db, FORUM_ENOMEM, "out of memory");
+    x->uncollapsed = q->accepted;
+    x->matches = q->opts.collapse_threads ? q->threads.n : q->accepted;
+    return FORUM_OK;
+}
+
 forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
 {
     if (query == NULL || out == NULL)
@@ -759,9 +817,16 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
         return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
     res->query = query;
     const forum_search_options_t *o = &query->opts;
+    /* Ranking threads looks at more than the page: see rescore(). */
+    int rescoring = o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE;
+    size_t want = o->offset + o->limit;
+    if (want < o->offset)
+        want = (size_t)-1;
     fsi_xsearch_t search = {
         o->collapse_threads ? FSI_SLOT_THREAD : -1,
-        -1, 0, o->offset, o->limit,
+        -1, 0, rescoring ? 0 : o->offset,
+        rescoring ? (want > FSI_RESCORE_WINDOW ? want : FSI_RESCORE_WINDOW)
+                  : o->limit,
         query->root.exact ? NULL : decide, query};
     if (o->sort == FORUM_SORT_DATE) {
         search.sort_slot = FSI_SLOT_DATE;
@@ -787,7 +852,16 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
         res->x.uncollapsed = query->accepted;
         res->x.matches = o->collapse_threads ? query->threads.n
                                              : query->accepted;
+    } else if (!res->x.exact) {
+        status = count_exactly(query, &res->x);
+        if (status != FORUM_OK) {
+            fsi_xresult_free(&res->x);
+            free(res);
+            return status;
+        }
     }
+    if (rescoring)
+        rescore(&res->x, o->offset, o->limit);
     query->results = res;
     *out = res;
     return FORUM_OK;

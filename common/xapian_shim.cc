@@ -518,19 +518,12 @@ static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->decider ? &decider : nullptr);
     out->matches = mset.get_matches_estimated();
     out->uncollapsed = mset.get_uncollapsed_matches_estimated();
-    if (opts->decider == nullptr &&
-        mset.get_uncollapsed_matches_lower_bound() !=
-            mset.get_uncollapsed_matches_upper_bound()) {
-        /* Under collapsing, Xapian may only estimate the documents it
-         * collapsed away (seen with purely boolean queries); count them
-         * exactly without collapsing. (With a decider, the caller counts
-         * what the decider accepts.) */
-        Xapian::Enquire count(*db->reader);
-        count.set_query(q->query);
-        count.set_weighting_scheme(Xapian::BoolWeight());
-        Xapian::MSet all_docs = count.get_mset(0, 0, all);
-        out->uncollapsed = all_docs.get_matches_estimated();
-    }
+    /* With collapsing, Xapian's counts can stay estimates even when asked
+     * to check every document (seen with AND_NOT and boolean queries). */
+    out->exact = mset.get_matches_lower_bound() ==
+                     mset.get_matches_upper_bound() &&
+                 mset.get_uncollapsed_matches_lower_bound() ==
+                     mset.get_uncollapsed_matches_upper_bound();
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)

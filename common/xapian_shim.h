@@ -118,8 +118,9 @@ typedef struct fsi_xhit {
 typedef struct fsi_xresult {
     fsi_xhit_t *hits;
     size_t n_hits;
-    uint64_t matches;        /* Exact: documents, or keys if collapsed. */
-    uint64_t uncollapsed;    /* Exact number of matching documents. */
+    uint64_t matches;        /* Documents, or keys if collapsed. */
+    uint64_t uncollapsed;    /* Matching documents. */
+    int exact;               /* Xapian vouches for both numbers. */
 } fsi_xresult_t;
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */

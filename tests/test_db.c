@@ -144,6 +144,18 @@ static void test_recall_and_ranking(void)
     CHECK_EQ_STR(search(db, "马斯克向川普表示", false, NULL), "a/split#0");
     CHECK_EQ_STR(search(db, "川普表示支持没有", false, NULL), "");
 
+    PHASE("a post ranks above the replies that merely quote it");
+    add(db, "c/quote.txt", thread_text(
+        "引用", "正文。",
+        "张三\n1 楼\n量子纠缠通信已经商用了。\n"
+        "李四\n2 楼\n张三 发表评论于 2025-01-22 13:40:20 "
+        "量子纠缠通信已经商用了。 ----- 真的吗?\n"
+        "王五\n3 楼\n===== 张三 发表评论于 2025-01-22 13:40:20 "
+        "量子纠缠通信已经商用了。\n"));
+    CHECK_EQ_STR(search(db, "量子纠缠", false, NULL),
+                 "c/quote#1 c/quote#2 c/quote#3");
+    CHECK_EQ_STR(search(db, "真的吗", false, NULL), "c/quote#2");
+
     PHASE("collapsed by thread, with counts");
     uint64_t posts;
     char *best = search(db, "openai", true, &posts);

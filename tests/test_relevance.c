@@ -19,7 +19,11 @@ static const struct {
 } cases[] = {
     {"四川普通话", "life/0001_sichuan-mandarin"},
     {"和服", "life/0002_kimono-kyoto"},
-    {"王小明 婚礼", "life/0003_wang-xiaoming-wedding"},
+    /* Written first as life/0003_wang-xiaoming-wedding, whose replies
+     * say 婚礼 while its title says 王小明: but words AND within one post
+     * (the article counts its title), and no post there has both. Kept
+     * to pin that documented limit down. */
+    {"王小明 婚礼", "(nothing)"},
     {"李华", "life/0004_li-hua-letter"},
     {"房租", "life/0005_beijing-rent"},
     {"火锅", "life/0006_hotpot"},
@@ -43,7 +47,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_relevance INDEXER DIR SCRATCH\n");
         return 2;
     }
-    char db_path[4096], command[8192];
+    char db_path[2048], command[8192];
     snprintf(db_path, sizeof db_path, "%s/relevance.db", argv[3]);
     snprintf(command, sizeof command, "rm -rf '%s' && '%s' -q '%s' '%s'",
              db_path, argv[1], db_path, argv[2]);

@@ -108,6 +108,17 @@ expect_exit 0 "paging" -- "$SEARCH" --json --posts -n 2 -o 4 "$db" 马斯克向�
 checks=$((checks + 1)); [ "$(wc -l <"$work/out")" -eq 2 ] || fail "offset 4 limit 2 of 6: want 2 lines"
 expect_in "$work/out" "\"rank\":5" "ranks continue after the offset"
 
+# Sorting: newest first; thread order.
+expect_exit 0 "sort by date" -- "$SEARCH" --json --sort date -n 100 "$db" 拜登
+checks=$((checks + 1))
+dates=$(grep -o '"date":"[^"]*"' "$work/out")
+[ "$dates" = "$(printf '%s\n' "$dates" | sort -r)" ] && [ -n "$dates" ] || fail "--sort date is not newest first"
+expect_not_in "$work/out" '"score":1' "sorted hits carry no score"
+expect_exit 0 "sort by floor" -- "$SEARCH" --json --posts --sort floor -n 100 "$db" 'thread:news/0002_biden-withdraws 拜登'
+checks=$((checks + 1))
+floors=$(grep -o '"floor":[0-9]*' "$work/out" | cut -d: -f2)
+[ "$floors" = "$(printf '%s\n' "$floors" | sort -n)" ] && [ "$(printf '%s\n' "$floors" | wc -l)" -gt 2 ] || fail "--sort floor is not thread order"
+
 # Colour: only on a terminal, never with NO_COLOR, --color overrides.
 esc=$'\033['
 expect_exit 0 "piped: no colour" -- "$SEARCH" "$db" 川普
