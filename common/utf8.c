@@ -93,7 +93,7 @@ int fsi_is_word_char(uint32_t c)
 {
     if (c < 0x80)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               (c >= '0' && c <= '9') || c == '_';
+               (c >= '0' && c <= '9');
     if (fsi_is_cjk(c))
         return 0;
     return u_isalnum((UChar32)c) || u_hasBinaryProperty((UChar32)c,

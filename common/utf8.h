@@ -24,8 +24,9 @@ size_t fsi_utf8_seq_len(const char *s, size_t len, size_t pos);
  * Han, Hiragana, Katakana, Hangul, Bopomofo. */
 int fsi_is_cjk(uint32_t c);
 
-/* True for characters that continue a Latin/digit word (letters, marks
- * and numbers that are not CJK). */
+/* True for characters that continue a Latin/digit word: letters, marks
+ * and numbers that are not CJK. Punctuation inside ICU words (' . _ :)
+ * separates words, so `color` finds GREP_COLOR and `openai` OpenAI's. */
 int fsi_is_word_char(uint32_t c);
 
 #endif
