@@ -358,8 +358,8 @@ int main(int argc, char **argv)
         fprintf(stderr, PROGRAM ": %s: %s\n",
                 status == FORUM_EQUERY ? "bad query" : "error",
                 forum_db_last_error(db));
-        if (status == FORUM_EQUERY) {
-            /* Point at the column under the query as typed. */
+        if (status == FORUM_EQUERY && cli_is_tty(stderr)) {
+            /* For a person, point at the column under the query. */
             fprintf(stderr, "  %s\n  %*s^\n", text,
                     (int)forum_db_last_error_column(db) - 1, "");
         }

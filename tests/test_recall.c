@@ -295,6 +295,7 @@ static const struct {
     {"马斯克 -马斯克向川普", op_long_not},
     {"author:supernova13", f_author},
     {"author:SUPERNOVA13", f_author},
+    {"author:ｓｕｐｅｒｎｏｖａ１３", f_author},
     {"author:旁观者xwy", f_author_t},
     {"author:令胡冲 川普", f_author_and},
     {"title:关税", f_title},

@@ -88,6 +88,9 @@ expect_exit 1 "a query without hits" -- "$SEARCH" "$db" 这个词肯定不存在
 expect_in "$work/out" "0 posts in 0 threads matched" "no hits summary"
 expect_exit 2 "a malformed query" -- "$SEARCH" "$db" '川普 "马斯克'
 expect_in "$work/err" "forum-search: bad query: column 4: unbalanced quote" "query error column"
+checks=$((checks + 1)); [ "$(wc -l <"$work/err")" -eq 1 ] || fail "query error is not one line when piped"
+expect_exit 2 "a malformed query on a terminal" -- env FORUMSEARCH_FAKE_TTY=1 "$SEARCH" "$db" '川普 "马斯克'
+expect_in "$work/err" "     ^" "caret under the column on a terminal"
 expect_exit 2 "an unknown field" -- "$SEARCH" "$db" 'foo:bar'
 expect_exit 2 "a missing database" -- "$SEARCH" "$work/none" 川普
 expect_in "$work/err" "no database here" "missing database message"
