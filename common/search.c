@@ -151,8 +151,8 @@ size_t fsi_pattern_find(const fsi_pattern_t *pat, const char *hay,
     return (size_t)-1;
 }
 
-static forum_status_t pattern_init(fsi_pattern_t *pat, const char *text,
-                                   size_t len)
+forum_status_t fsi_pattern_init(fsi_pattern_t *pat, const char *text,
+                                size_t len)
 {
     forum_status_t status = forum_normalize(&pat->text, &pat->len, text, len);
     if (status != FORUM_OK)
@@ -313,7 +313,7 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
     forum_status_t status = fsi_db_tokenizer(q->db, &tok);
     if (status != FORUM_OK)
         return status;
-    status = pattern_init(&c->pattern, c->node->text, c->node->text_len);
+    status = fsi_pattern_init(&c->pattern, c->node->text, c->node->text_len);
     if (status != FORUM_OK)
         return status;
     int rc = fsi_analyze(tok, c->node->text, c->node->text_len,
@@ -479,7 +479,7 @@ static forum_status_t compile(forum_query_t *q, compiled_t *c,
         return compile_text(q, c, out);
     case FSI_Q_AUTHOR:
     case FSI_Q_BOARD:
-        status = pattern_init(&c->pattern, node->text, node->text_len);
+        status = fsi_pattern_init(&c->pattern, node->text, node->text_len);
         if (status != FORUM_OK)
             return status;
         *out = boolean_term(node->kind == FSI_Q_AUTHOR ? FSI_PREFIX_AUTHOR

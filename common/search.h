@@ -16,6 +16,11 @@ typedef struct fsi_pattern {
     int word_start, word_end;
 } fsi_pattern_t;
 
+/* The pattern of a query word or phrase: normalized, outer spaces
+ * trimmed. pat->text is malloc'd (free it). */
+forum_status_t fsi_pattern_init(fsi_pattern_t *pat, const char *text,
+                                size_t len);
+
 /* Finds the next match of pat in hay at or after *from; returns its
  * start, or (size_t)-1. */
 size_t fsi_pattern_find(const fsi_pattern_t *pat, const char *hay,
