@@ -78,6 +78,30 @@ expect_in "$work/err" "forum-index: $FIXTURES/jsonl/forum/threads.jsonl:5: threa
 expect_in "$work/err" "(2 threads, 3 posts" "the rest indexed"
 expect_exit 0 "JSON thread fields" -- "$SEARCH" --json --posts "$work/j.db" 黄仁勋
 expect_in "$work/out" '"thread":"forum/100","title":"显卡价格又涨了","board":"tech","floor":1,"author":"kingofLiu","date":"2025-02-01T01:30:00Z"' "JSON fields"
+"$SEARCH" --posts "$work/j.db" 黄仁勋 >"$work/text" 2>&1
+checks=$((checks + 1))
+printf '%s\n' '1. 显卡价格又涨了 [tech]' '   #1 kingofLiu · 2025-02-01 · score 1.65 forum/100' \
+  '   黃仁勳說產能不足。 再等等吧。' '' '1 post matched; showing 1-1' | diff - "$work/text" >&2 ||
+  fail "text output differs"
+if command -v python3 >/dev/null; then
+  "$SEARCH" --json --posts "$work/j.db" 黄仁勋 >"$work/json" 2>&1
+  checks=$((checks + 1))
+  python3 - "$work/json" <<'PY' || fail "JSON fields differ"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) == 1, lines
+hit = json.loads(lines[0])
+score = hit.pop("score")
+assert isinstance(score, float) and score > 0, score
+expected = {"rank": 1, "thread": "forum/100", "title": "显卡价格又涨了",
+            "board": "tech", "floor": 1, "author": "kingofLiu",
+            "date": "2025-02-01T01:30:00Z", "source": "某论坛",
+            "path": "forum/threads.jsonl",
+            "snippet": "黃仁勳說產能不足。 再等等吧。", "highlights": [[0, 9]]}
+assert hit == expected, hit
+assert "黃仁勳".encode() == hit["snippet"].encode()[0:9]
+PY
+fi
 expect_exit 0 "JSON board filter" -- "$SEARCH" --count "$work/j.db" board:tech
 expect_in "$work/out" "2 posts in 1 thread" "board from JSON"
 
