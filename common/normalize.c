@@ -53,6 +53,20 @@ static int grow(fsi_normalized_t *out, size_t need, int with_offsets)
     return 0;
 }
 
+static int passes_through(uint32_t c)
+{
+    return c < 0x10000 && (fsi_passthrough_bmp[c >> 3] >> (c & 7)) & 1;
+}
+
+/* Whether the character at pos starts a new normalization chunk that
+ * the fast path may leave to the next round: ASCII always does. */
+static int passes_through_next(const char *text, size_t len, size_t pos)
+{
+    if ((unsigned char)text[pos] < 0x80)
+        return 1;
+    return passes_through(fsi_utf8_next(text, len, &pos));
+}
+
 typedef struct writer {
     fsi_normalized_t *out;
     int with_offsets;
@@ -87,6 +101,24 @@ static int emit(writer_t *w, uint32_t c, uint32_t src_a, uint32_t src_b)
         }
     }
     out->len += n;
+    return 0;
+}
+
+/* Appends original bytes [a, b), one character that passes through. */
+static int copy_through(writer_t *w, const char *text, size_t a, size_t b)
+{
+    fsi_normalized_t *out = w->out;
+    if (grow(out, out->len + 4, w->with_offsets) != 0)
+        return -1;
+    memcpy(out->text + out->len, text + a, b - a);
+    if (w->with_offsets) {
+        for (size_t i = 0; i < b - a; i++) {
+            out->src_start[out->len + i] = (uint32_t)a;
+            out->src_end[out->len + i] = (uint32_t)b;
+        }
+    }
+    out->len += b - a;
+    w->last_was_space = 0;
     return 0;
 }
 
@@ -176,6 +208,14 @@ forum_status_t fsi_normalize(fsi_normalized_t *out, const char *text,
             continue;
         }
         uint32_t c = fsi_utf8_next(text, len, &pos);
+        /* The common case (CJK, most letters): a character normalization
+         * leaves alone, followed by one that cannot combine with it. */
+        if (passes_through(c) && (pos == len || passes_through_next(
+                                                    text, len, pos))) {
+            if (copy_through(&w, text, start, pos) != 0)
+                return FORUM_ENOMEM;
+            continue;
+        }
         /* Extend to the end of the normalization chunk: combining marks
          * and the like compose with what precedes them. */
         size_t end = pos;

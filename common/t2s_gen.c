@@ -1,4 +1,6 @@
-/* Build-time generator of the Traditional->Simplified folding table.
+/* Build-time generator of the normalizer's tables: the
+ * Traditional->Simplified folding table, and a bitmap of the BMP code
+ * points that normalization leaves alone (see below).
  *
  * ICU's "Traditional-Simplified" transliterator is the reference, but
  * creating it and asking it for every Han code point costs about 0.12 s,
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
@@ -74,6 +77,36 @@ int main(int argc, char **argv)
         }
     }
     fprintf(out, "};\n#define FSI_T2S_COUNT %u\n", count);
+
+    /* Pass-through bitmap: a BMP code point whose bit is set is unchanged
+     * by NFKC_Casefold and has a normalization boundary on both sides
+     * (unorm2_isInert), is not white space and not Traditional: the
+     * normalizer copies such characters without asking ICU. */
+    UErrorCode nstatus = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&nstatus);
+    if (U_FAILURE(nstatus)) {
+        fprintf(stderr, "t2s_gen: no NFKC_Casefold: %s\n",
+                u_errorName(nstatus));
+        utrans_close(trans);
+        fclose(out);
+        return 1;
+    }
+    static unsigned char bitmap[0x10000 / 8];
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        UChar32 mapped;
+        if (U_IS_SURROGATE(c) || !unorm2_isInert(nfkc_cf, c) ||
+            u_isUWhiteSpace(c) || c == 0xFFFD)
+            continue;
+        if (uscript_getScript(c, &nstatus) == USCRIPT_HAN &&
+            transliterate_one(trans, c, &mapped))
+            continue;
+        bitmap[c >> 3] |= (unsigned char)(1u << (c & 7));
+    }
+    fprintf(out, "static const unsigned char fsi_passthrough_bmp[%d] = {",
+            (int)sizeof bitmap);
+    for (size_t i = 0; i < sizeof bitmap; i++)
+        fprintf(out, "%s%u,", i % 24 ? "" : "\n    ", bitmap[i]);
+    fprintf(out, "\n};\n");
     utrans_close(trans);
     if (fclose(out) != 0) {
         perror(argv[1]);

@@ -8,6 +8,11 @@
 #include "buf.h"
 #include "normalize.h"
 #include "testutil.h"
+#include "utf8.h"
+
+#include <unicode/unorm2.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
 
 static void test_normalize(void)
 {
@@ -54,6 +59,92 @@ static void test_normalize(void)
     CHECK_EQ_INT(n.src_end[7], 14);
     CHECK_EQ_INT(n.src_start[n.len], strlen(text));
     fsi_normalized_free(&n);
+}
+
+/* The reference: ICU's NFKC_Casefold over the whole string, then the
+ * Traditional->Simplified table and white-space collapsing, code point
+ * by code point. fsi_normalize() takes shortcuts; it must agree. */
+static char *reference_normalize(const char *text, size_t len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&err);
+    UChar *in = malloc((len + 1) * sizeof *in);
+    int32_t in_len = 0;
+    u_strFromUTF8Lenient(in, (int32_t)len + 1, &in_len, text, (int32_t)len,
+                         &err);
+    int32_t cap = in_len * 18 + 16;
+    UChar *res = malloc((size_t)cap * sizeof *res);
+    int32_t res_len = unorm2_normalize(nfkc_cf, in, in_len, res, cap, &err);
+    CHECK(U_SUCCESS(err));
+    fsi_buf_t out = FSI_BUF_INIT;
+    int space = 0;
+    for (int32_t i = 0; i < res_len;) {
+        UChar32 c;
+        U16_NEXT(res, i, res_len, c);
+        if (u_isUWhiteSpace(c)) {
+            if (!space)
+                fsi_buf_append_char(&out, ' ');
+            space = 1;
+            continue;
+        }
+        space = 0;
+        char bytes[4];
+        fsi_buf_append(&out, bytes, fsi_utf8_encode(fsi_t2s((uint32_t)c),
+                                                    bytes));
+    }
+    free(in);
+    free(res);
+    return fsi_buf_steal(&out, NULL);
+}
+
+static void check_against_reference(const char *text, size_t len)
+{
+    char *ours;
+    size_t ours_len;
+    CHECK_EQ_INT(forum_normalize(&ours, &ours_len, text, len), FORUM_OK);
+    char *ref = reference_normalize(text, len);
+    if (strcmp(ours, ref) != 0)
+        TEST_FAIL("normalize(\"%.*s\"): \"%s\" != reference \"%s\"",
+                  (int)len, text, ours, ref);
+    forum_free(ours);
+    free(ref);
+}
+
+static void test_normalize_reference(void)
+{
+    PHASE("every BMP character, alone and before a combining mark, "
+          "agrees with ICU's reference");
+    for (uint32_t c = 1; c < 0x10000; c++) {
+        if (c >= 0xD800 && c <= 0xDFFF)
+            continue;
+        char text[16];
+        size_t n = fsi_utf8_encode(c, text);
+        check_against_reference(text, n);
+        memcpy(text + n, "\xCC\x81", 2); /* U+0301 */
+        check_against_reference(text, n + 2);
+        text[n] = 'A';
+        check_against_reference(text, n + 1);
+    }
+    PHASE("random mixtures agree with the reference");
+    static const char *const pieces[] = {
+        "马", "馬", "說", "ｏ", "Ｏ", "A", "e", "\xCC\x81", "\xCC\xA3",
+        " ", "\xE3\x80\x80", "\n", "ß", "ﬁ", "①", "㍿", "\xEF\xA4\x80",
+        "한", "\xE1\x84\x80", "\xE1\x85\xA1", "か", "\xE3\x82\x99",
+        "😂", "\xE2\x80\x8D", "İ", "Σ", "ς", "\xC2\xA0", "。", "5"};
+    unsigned seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        char text[256];
+        size_t len = 0;
+        int pieces_n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 8;
+        for (int i = 0; i < pieces_n; i++) {
+            seed = seed * 1103515245 + 12345;
+            const char *p = pieces[(seed >> 16) %
+                                   (sizeof pieces / sizeof pieces[0])];
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        check_against_reference(text, len);
+    }
 }
 
 static fsi_buf_t got = FSI_BUF_INIT;
@@ -161,6 +252,7 @@ static void test_tokenize(void)
 int main(void)
 {
     test_normalize();
+    test_normalize_reference();
     test_tokenize();
     fsi_buf_free(&got);
     fprintf(stderr, "test_analyze: all passed\n");
