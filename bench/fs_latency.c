@@ -108,6 +108,8 @@ static int run_one(forum_db_t *db, query_t *q, size_t limit, FILE *out)
     opts.sort = FORUM_SORT_RELEVANCE;
     opts.offset = 0;
     opts.limit = limit;
+    /* The peers' top-10 runs do not count every match either. */
+    opts.exact_counts = false;
     forum_query_t *query = NULL;
     forum_status_t st = forum_query_create(&query, db, q->text, q->len,
                                            &opts);

@@ -53,7 +53,7 @@ static int grow(fsi_normalized_t *out, size_t need, int with_offsets)
     return 0;
 }
 
-static int passes_through(uint32_t c)
+int fsi_passes_through(uint32_t c)
 {
     return c < 0x10000 && (fsi_passthrough_bmp[c >> 3] >> (c & 7)) & 1;
 }
@@ -64,7 +64,7 @@ static int passes_through_next(const char *text, size_t len, size_t pos)
 {
     if ((unsigned char)text[pos] < 0x80)
         return 1;
-    return passes_through(fsi_utf8_next(text, len, &pos));
+    return fsi_passes_through(fsi_utf8_next(text, len, &pos));
 }
 
 typedef struct writer {
@@ -199,18 +199,35 @@ forum_status_t fsi_normalize(fsi_normalized_t *out, const char *text,
          * fast path is only safe when no combining mark follows. */
         if (byte < 0x80 &&
             (pos + 1 == len || (unsigned char)text[pos + 1] < 0x80)) {
-            uint32_t c = byte;
-            if (c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            pos++;
-            if (emit(&w, c, (uint32_t)start, (uint32_t)pos) != 0)
+            /* Inline: this loop runs once per byte of English text. */
+            if (out->len + 1 >= out->cap &&
+                grow(out, out->len + 1, with_offsets) != 0)
                 return FORUM_ENOMEM;
+            pos++;
+            if (byte == ' ' || (byte >= '\t' && byte <= '\r')) {
+                if (w.last_was_space) {
+                    if (with_offsets)
+                        out->src_end[out->len - 1] = (uint32_t)pos;
+                    continue;
+                }
+                byte = ' ';
+                w.last_was_space = 1;
+            } else {
+                if (byte >= 'A' && byte <= 'Z')
+                    byte += 'a' - 'A';
+                w.last_was_space = 0;
+            }
+            if (with_offsets) {
+                out->src_start[out->len] = (uint32_t)start;
+                out->src_end[out->len] = (uint32_t)pos;
+            }
+            out->text[out->len++] = (char)byte;
             continue;
         }
         uint32_t c = fsi_utf8_next(text, len, &pos);
         /* The common case (CJK, most letters): a character normalization
          * leaves alone, followed by one that cannot combine with it. */
-        if (passes_through(c) && (pos == len || passes_through_next(
+        if (fsi_passes_through(c) && (pos == len || passes_through_next(
                                                     text, len, pos))) {
             if (copy_through(&w, text, start, pos) != 0)
                 return FORUM_ENOMEM;

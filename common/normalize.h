@@ -34,6 +34,11 @@ forum_status_t fsi_normalize(fsi_normalized_t *out, const char *text,
                              size_t len, int with_offsets);
 void fsi_normalized_free(fsi_normalized_t *n);
 
+/* True when normalization leaves c as it is whatever surrounds it (a
+ * BMP character that is NFKC_Casefold-inert, not white space, not
+ * Traditional): text made of such characters is its own normal form. */
+int fsi_passes_through(uint32_t c);
+
 /* Simplified form of one code point (itself when not Traditional). */
 uint32_t fsi_t2s(uint32_t c);
 

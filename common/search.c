@@ -170,6 +170,11 @@ forum_status_t fsi_pattern_init(fsi_pattern_t *pat, const char *text,
                       fsi_is_word_char(fsi_utf8_next(pat->text, pat->len,
                                                      &pos));
     pat->word_end = pat->len && prev_is_word(pat->text, pat->len);
+    pat->raw_comparable = pat->len > 0;
+    for (size_t at = 0; pat->raw_comparable && at < pat->len;) {
+        uint32_t c = fsi_utf8_next(pat->text, pat->len, &at);
+        pat->raw_comparable = c < 0x80 || fsi_passes_through(c);
+    }
     return FORUM_OK;
 }
 
@@ -555,6 +560,31 @@ typedef struct candidate {
     int failed;
 } candidate_t;
 
+/* A raw occurrence that normalization cannot have changed: nothing
+ * after it combines with its last character, and its word edges hold on
+ * the raw neighbours (letters stay letters under NFKC_Casefold). */
+static int raw_match(const fsi_pattern_t *pat, fsi_str_t src)
+{
+    const char *end = src.s + src.len;
+    for (const char *hit = memmem(src.s, src.len, pat->text, pat->len);
+         hit != NULL;
+         hit = memmem(hit + 1, (size_t)(end - hit - 1), pat->text,
+                      pat->len)) {
+        size_t after = (size_t)(hit - src.s) + pat->len;
+        if (after < src.len && (unsigned char)src.s[after] >= 0x80) {
+            size_t pos = after;
+            if (!fsi_passes_through(fsi_utf8_next(src.s, src.len, &pos)))
+                continue;
+        }
+        if (pat->word_start && prev_is_word(src.s, (size_t)(hit - src.s)))
+            continue;
+        if (pat->word_end && next_is_word(src.s, src.len, after))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
 static int contains_str(forum_query_t *q, fsi_normalized_t *norm,
                         fsi_str_t src, const fsi_pattern_t *pat, int *failed)
 {
@@ -573,6 +603,9 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
     fsi_normalized_t *norm = title ? &q->norm_title : &q->norm_text;
     int *ready = title ? &cand->title_ready : &cand->text_ready;
     fsi_str_t src = title ? cand->rec.title : cand->rec.text;
+    /* Most candidates hold the pattern as typed: no need to normalize. */
+    if (pat->raw_comparable && !*ready && raw_match(pat, src))
+        return 1;
     /* Normalize each field once per candidate, however many patterns. */
     if (!*ready) {
         if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
@@ -827,7 +860,7 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
         -1, 0, rescoring ? 0 : o->offset,
         rescoring ? (want > FSI_RESCORE_WINDOW ? want : FSI_RESCORE_WINDOW)
                   : o->limit,
-        query->root.exact ? NULL : decide, query};
+        query->root.exact ? NULL : decide, query, o->exact_counts};
     if (o->sort == FORUM_SORT_DATE) {
         search.sort_slot = FSI_SLOT_DATE;
         search.sort_descending = 1;
@@ -848,11 +881,11 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
                    ? fsi_db_fail(db, status, "out of memory")
                    : fsi_db_fail_shim(db, status);
     }
-    if (search.decider) {
+    if (search.decider && o->exact_counts) {
         res->x.uncollapsed = query->accepted;
         res->x.matches = o->collapse_threads ? query->threads.n
                                              : query->accepted;
-    } else if (!res->x.exact) {
+    } else if (!res->x.counts_final) {
         status = count_exactly(query, &res->x);
         if (status != FORUM_OK) {
             fsi_xresult_free(&res->x);

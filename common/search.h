@@ -14,6 +14,11 @@ typedef struct fsi_pattern {
     char *text;
     size_t len;
     int word_start, word_end;
+    /* Every character is its own normal form whatever follows it, or
+     * ASCII: then a raw occurrence that is not followed by a combining
+     * character (and passes the word-edge checks) proves the normalized
+     * text has the pattern too. */
+    int raw_comparable;
 } fsi_pattern_t;
 
 /* The pattern of a query word or phrase: normalized, outer spaces

@@ -514,16 +514,18 @@ static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
     CallbackDecider decider(opts->decider, opts->decider_payload);
     Xapian::MSet mset = enquire.get_mset(
         static_cast<Xapian::doccount>(opts->offset),
-        static_cast<Xapian::doccount>(opts->limit), all, nullptr,
+        static_cast<Xapian::doccount>(opts->limit),
+        opts->exact_counts ? all : 0, nullptr,
         opts->decider ? &decider : nullptr);
     out->matches = mset.get_matches_estimated();
     out->uncollapsed = mset.get_uncollapsed_matches_estimated();
     /* With collapsing, Xapian's counts can stay estimates even when asked
      * to check every document (seen with AND_NOT and boolean queries). */
-    out->exact = mset.get_matches_lower_bound() ==
+    bool exact = mset.get_matches_lower_bound() ==
                      mset.get_matches_upper_bound() &&
                  mset.get_uncollapsed_matches_lower_bound() ==
                      mset.get_uncollapsed_matches_upper_bound();
+    out->counts_final = !opts->exact_counts || exact;
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)

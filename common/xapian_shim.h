@@ -105,6 +105,7 @@ typedef struct fsi_xsearch {
     size_t offset, limit;
     fsi_decider_fn decider; /* NULL: every candidate matches. */
     void *decider_payload;
+    int exact_counts;       /* Check every candidate, for exact counts. */
 } fsi_xsearch_t;
 
 typedef struct fsi_xhit {
@@ -120,7 +121,7 @@ typedef struct fsi_xresult {
     size_t n_hits;
     uint64_t matches;        /* Documents, or keys if collapsed. */
     uint64_t uncollapsed;    /* Matching documents. */
-    int exact;               /* Xapian vouches for both numbers. */
+    int counts_final;        /* Exact, or estimates were asked for. */
 } fsi_xresult_t;
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */

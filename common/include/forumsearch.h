@@ -170,10 +170,14 @@ typedef struct forum_search_options {
     bool collapse_threads;
     size_t offset;         /**< Hits to skip. */
     size_t limit;          /**< Hits to return at most. */
+    /** Count every match exactly (forum_results_counts()). When false,
+     *  the counts are estimates and a search only does the work its page
+     *  of hits needs, which is faster for common words. */
+    bool exact_counts;
 } forum_search_options_t;
 
 #define FORUM_SEARCH_OPTIONS_INIT {FORUM_SEARCH_OPTIONS_VERSION, \
-                                   FORUM_SORT_RELEVANCE, true, 0, 10}
+                                   FORUM_SORT_RELEVANCE, true, 0, 10, true}
 
 /** Fills @p opts with the defaults. FORUM_EINVAL for an unknown version. */
 FORUM_API forum_status_t forum_search_options_init(
@@ -335,7 +339,8 @@ FORUM_API void forum_query_destroy(forum_query_t *query);
 FORUM_API forum_status_t forum_query_run(forum_query_t *query,
                                          forum_results_t **out);
 
-/** Number of matching posts and (when collapsing) threads, exact. */
+/** Number of matching posts and (when collapsing) threads: exact, or
+ *  estimates when the search options turned exact_counts off. */
 FORUM_API void forum_results_counts(const forum_results_t *results,
                                     uint64_t *posts_out,
                                     uint64_t *threads_out);
