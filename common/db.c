@@ -1,7 +1,20 @@
-/* forumsearch — the database handle: open, commit, close, errors. */
+/* forumsearch — the database handle: open, commit, close, compact,
+ * errors.
+ *
+ * On-disk layout: the database directory holds a Xapian stub file,
+ * XAPIANDB, naming the current generation ("auto g1"), and that
+ * generation's glass database in g1/. Compaction writes g2/ and swaps the
+ * stub with rename(), so readers always see a complete database.
+ */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include "db.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +114,119 @@ static forum_status_t check_schema(forum_db_t *db, char **errmsg)
     return status;
 }
 
+#define STUB_NAME "XAPIANDB"
+
+/* Writes dir/XAPIANDB naming generation `gen`, atomically. */
+static int write_stub(const char *dir, unsigned gen)
+{
+    char tmp[4096], final[4096];
+    if (snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, STUB_NAME) >=
+            (int)sizeof tmp ||
+        snprintf(final, sizeof final, "%s/%s", dir, STUB_NAME) >=
+            (int)sizeof final)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    int bad = fprintf(f, "auto g%u\n", gen) < 0;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, final) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* The generation the stub names, 0 when there is no stub (a database
+ * made before compaction existed, or not ours). */
+static unsigned read_stub(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, STUB_NAME) >=
+        (int)sizeof path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    unsigned gen = 0;
+    if (fscanf(f, "auto g%u", &gen) != 1)
+        gen = 0;
+    fclose(f);
+    return gen;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Creates a new database directory: built under a temporary name and
+ * renamed into place, so a racing indexer sees all of it or nothing. */
+static forum_status_t create_layout(const char *path, char **errmsg)
+{
+    char tmp[4096], gen[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", path) >= (int)sizeof tmp)
+        return FORUM_EINVAL;
+    if (mkdtemp(tmp) == NULL) {
+        if (errmsg)
+            *errmsg = dup_message("%s: %s", path, strerror(errno));
+        return FORUM_EIO;
+    }
+    snprintf(gen, sizeof gen, "%s/g1", tmp);
+    char *shim_message = NULL;
+    forum_status_t status = fsi_xdb_create_empty(gen, &shim_message);
+    if (status == FORUM_OK && write_stub(tmp, 1) != 0)
+        status = FORUM_EIO;
+    if (status == FORUM_OK && rename(tmp, path) != 0 && errno != EEXIST &&
+        errno != ENOTEMPTY)
+        status = FORUM_EIO;
+    if (status != FORUM_OK && errmsg)
+        *errmsg = dup_message("%s: %s", path, shim_message ? shim_message
+                                                           : strerror(errno));
+    free(shim_message);
+    remove_tree(tmp); /* Gone already unless another indexer won. */
+    return status;
+}
+
+static int is_empty_dir(const char *path, const struct stat *st)
+{
+    if (!S_ISDIR(st->st_mode))
+        return 0;
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return 0;
+    int empty = 1;
+    struct dirent *e;
+    while (empty && (e = readdir(dir)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(dir);
+    return empty;
+}
+
+/* The layout inside an empty directory the user made for it. */
+static forum_status_t create_layout_in(const char *path, char **errmsg)
+{
+    char gen[4200];
+    snprintf(gen, sizeof gen, "%s/g1", path);
+    char *shim_message = NULL;
+    forum_status_t status = fsi_xdb_create_empty(gen, &shim_message);
+    if (status == FORUM_OK && write_stub(path, 1) != 0)
+        status = FORUM_EIO;
+    if (status != FORUM_OK && errmsg)
+        *errmsg = dup_message("%s: %s", path, shim_message ? shim_message
+                                                           : strerror(errno));
+    free(shim_message);
+    return status;
+}
+
 forum_status_t forum_db_open(forum_db_t **out, const char *path,
                              forum_db_mode_t mode, char **errmsg)
 {
@@ -116,6 +242,23 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
         return FORUM_ENOMEM;
     db->error = empty_message;
     db->writable = mode != FORUM_DB_READ;
+    db->mode = (int)mode;
+    db->path = strdup(path);
+    if (db->path == NULL) {
+        free(db);
+        return FORUM_ENOMEM;
+    }
+    struct stat st;
+    int missing = stat(path, &st) != 0 && errno == ENOENT;
+    if (db->writable && (missing || is_empty_dir(path, &st))) {
+        forum_status_t created = missing ? create_layout(path, errmsg)
+                                         : create_layout_in(path, errmsg);
+        if (created != FORUM_OK) {
+            free(db->path);
+            free(db);
+            return created;
+        }
+    }
     char *shim_message = NULL;
     forum_status_t status = fsi_xdb_open(&db->x, path, (int)mode,
                                          &shim_message);
@@ -131,12 +274,14 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
                                       shim_message ? shim_message : "");
         }
         free(shim_message);
+        free(db->path);
         free(db);
         return status;
     }
     status = check_schema(db, errmsg);
     if (status != FORUM_OK) {
         fsi_xdb_destroy(db->x);
+        free(db->path);
         free(db);
         return status;
     }
@@ -144,11 +289,21 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
     return FORUM_OK;
 }
 
+forum_status_t fsi_db_check(forum_db_t *db)
+{
+    fsi_db_clear_error(db);
+    if (db->x == NULL)
+        return fsi_db_fail(db, FORUM_EIO, "%s: the database could not be "
+                           "reopened after compaction", db->path);
+    return FORUM_OK;
+}
+
 forum_status_t forum_db_commit(forum_db_t *db)
 {
     if (db == NULL)
         return FORUM_EINVAL;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     if (!db->writable)
         return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
     forum_status_t status = fsi_xdb_commit(db->x);
@@ -159,7 +314,8 @@ forum_status_t forum_db_close(forum_db_t *db)
 {
     if (db == NULL)
         return FORUM_EINVAL;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     forum_status_t status = fsi_xdb_close(db->x);
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
@@ -169,10 +325,58 @@ void forum_db_destroy(forum_db_t *db)
     if (db == NULL)
         return;
     fsi_xdb_destroy(db->x);
+    free(db->path);
     forum_tokenizer_destroy(db->tok);
     if (db->error != empty_message)
         free(db->error);
     free(db);
+}
+
+forum_status_t forum_db_compact(forum_db_t *db)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
+    if (!db->writable)
+        return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
+    unsigned gen = read_stub(db->path);
+    if (gen == 0)
+        return fsi_db_fail(db, FORUM_EINVAL, "%s: no %s stub (a database "
+                           "from before forumsearch 0.1); re-create it to "
+                           "compact it", db->path, STUB_NAME);
+    forum_status_t status = fsi_xdb_commit(db->x);
+    char next[4200], old[4200];
+    snprintf(next, sizeof next, "%s/g%u", db->path, gen + 1);
+    snprintf(old, sizeof old, "%s/g%u", db->path, gen);
+    remove_tree(next); /* Left over from a compaction that was killed. */
+    if (status == FORUM_OK)
+        status = fsi_xdb_compact(db->x, next);
+    if (status != FORUM_OK) {
+        remove_tree(next);
+        return fsi_db_fail_shim(db, status);
+    }
+    /* The writer lock is held until the stub names the new generation,
+     * so no commit can slip into the old one unseen. */
+    if (write_stub(db->path, gen + 1) != 0) {
+        remove_tree(next);
+        return fsi_db_fail(db, FORUM_EIO, "%s: cannot write %s: %s",
+                           db->path, STUB_NAME, strerror(errno));
+    }
+    fsi_xdb_destroy(db->x);
+    db->x = NULL;
+    /* Readers that still have the old generation open keep reading it
+     * (unlinked files live on); new readers open the new one. */
+    remove_tree(old);
+    char *shim_message = NULL;
+    status = fsi_xdb_open(&db->x, db->path, db->mode, &shim_message);
+    if (status != FORUM_OK) {
+        fsi_db_fail(db, status, "%s: reopening after compaction: %s",
+                    db->path, shim_message ? shim_message : "");
+        free(shim_message);
+        return status;
+    }
+    return FORUM_OK;
 }
 
 const char *forum_db_last_error(const forum_db_t *db)
@@ -189,7 +393,8 @@ forum_status_t forum_db_post_count(forum_db_t *db, uint64_t *out)
 {
     if (db == NULL || out == NULL)
         return FORUM_EINVAL;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     forum_status_t status = fsi_xdb_doccount(db->x, out);
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }

@@ -689,7 +689,8 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
     run->db = db;
     run->opts = opts;
     run->stats = stats;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     if (!db->writable)
         return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
     return fsi_db_tokenizer(db, &run->tok);

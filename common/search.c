@@ -718,7 +718,8 @@ forum_status_t forum_query_create(forum_query_t **out, forum_db_t *db,
     if (out == NULL || db == NULL || (query == NULL && len > 0))
         return FORUM_EINVAL;
     *out = NULL;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     if (opts && opts->version != FORUM_SEARCH_OPTIONS_VERSION)
         return fsi_db_fail(db, FORUM_EINVAL, "unknown options version %u",
                            opts->version);
@@ -841,7 +842,8 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
         return FORUM_EINVAL;
     *out = NULL;
     forum_db_t *db = query->db;
-    fsi_db_clear_error(db);
+    if (fsi_db_check(db) != FORUM_OK)
+        return FORUM_EIO;
     forum_results_destroy(query->results);
     query->results = NULL;
 

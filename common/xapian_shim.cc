@@ -17,6 +17,7 @@
 struct fsi_xdb {
     Xapian::Database *reader = nullptr;       /* Set in every mode. */
     Xapian::WritableDatabase *writer = nullptr; /* Write modes only. */
+    std::string path;
     std::string error;
 };
 
@@ -135,6 +136,7 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
     fsi_xdb_t *db = nullptr;
     try {
         db = new fsi_xdb_t;
+        db->path = path;
         if (mode == FORUM_DB_READ) {
             db->reader = new Xapian::Database(path);
         } else {
@@ -162,6 +164,39 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
             delete db;
         }
         return status;
+    }
+}
+
+forum_status_t fsi_xdb_create_empty(const char *path, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = nullptr;
+    try {
+        Xapian::WritableDatabase created(path, Xapian::DB_CREATE);
+        created.commit();
+        created.close();
+        return FORUM_OK;
+    } catch (...) {
+        std::string message;
+        forum_status_t status;
+        try {
+            status = status_from_exception(&message);
+        } catch (...) {
+            status = FORUM_ENOMEM;
+        }
+        if (errmsg)
+            *errmsg = dup_string(message);
+        return status;
+    }
+}
+
+forum_status_t fsi_xdb_compact(fsi_xdb_t *db, const char *out_path)
+{
+    try {
+        db->reader->compact(out_path);
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
     }
 }
 
@@ -215,10 +250,26 @@ forum_status_t fsi_xdb_close(fsi_xdb_t *db)
     }
 }
 
-forum_status_t fsi_xdb_reopen(fsi_xdb_t *db)
+/* Brings a reader up to date. After a compaction the stub names a new
+ * generation and the old one's files are gone: reopen() cannot follow
+ * that, so open the database afresh from its path. */
+static void refresh(fsi_xdb_t *db)
 {
     try {
         db->reader->reopen();
+    } catch (const Xapian::DatabaseOpeningError &) {
+        if (db->writer)
+            throw;
+        Xapian::Database *fresh = new Xapian::Database(db->path);
+        delete db->reader;
+        db->reader = fresh;
+    }
+}
+
+forum_status_t fsi_xdb_reopen(fsi_xdb_t *db)
+{
+    try {
+        refresh(db);
         return FORUM_OK;
     } catch (...) {
         return fail(db);
@@ -551,7 +602,7 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
     const int attempts = 5;
     for (int attempt = 0;; attempt++) {
         try {
-            db->reader->reopen();
+            refresh(db);
             run_search(db, q, opts, out);
             return FORUM_OK;
         } catch (const Xapian::DatabaseModifiedError &) {
@@ -583,7 +634,7 @@ forum_status_t fsi_xdb_match_values(fsi_xdb_t *db, const fsi_xquery_t *q,
                                     void *payload)
 {
     try {
-        db->reader->reopen();
+        refresh(db);
         Xapian::Enquire enquire(*db->reader);
         enquire.set_query(q->query);
         enquire.set_weighting_scheme(Xapian::BoolWeight());

@@ -27,6 +27,10 @@ const char *fsi_xapian_version(void);
 forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
                             char **errmsg);
 void fsi_xdb_destroy(fsi_xdb_t *db);
+/* Creates an empty database at path (which must not exist yet). */
+forum_status_t fsi_xdb_create_empty(const char *path, char **errmsg);
+/* Writes a compacted copy of the committed database to out_path. */
+forum_status_t fsi_xdb_compact(fsi_xdb_t *db, const char *out_path);
 /* Message of the last failure on db ("" if none); borrowed. */
 const char *fsi_xdb_error(const fsi_xdb_t *db);
 forum_status_t fsi_xdb_commit(fsi_xdb_t *db);

@@ -15,6 +15,7 @@ static const struct option long_options[] = {
     {"force", no_argument, NULL, 'f'},       /* Re-index unchanged files. */
     {"wait-lock", no_argument, NULL, 'w'},   /* Wait for another writer. */
     {"commit-every", required_argument, NULL, 'c'}, /* Files per commit. */
+    {"compact", no_argument, NULL, 'C'},     /* Compact after indexing. */
     {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
     {"verbose", no_argument, NULL, 'v'},     /* Also per-file lines. */
     {"help", no_argument, NULL, 'h'},
@@ -25,6 +26,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "Usage: " PROGRAM " [OPTION]... DB PATH...\n"
+"       " PROGRAM " --compact [OPTION]... DB [PATH]...\n"
 "Index the forum threads under each PATH (directories are searched\n"
 "recursively for *.txt thread files and *.jsonl thread lists) into the\n"
 "database directory DB, creating it if needed. Re-runs index only new\n"
@@ -33,6 +35,8 @@ static void usage(FILE *out)
 "  -f, --force            re-index files even if they did not change\n"
 "  -w, --wait-lock        wait for another indexer instead of failing\n"
 "  -c, --commit-every N   commit after every N files (default 200)\n"
+"  -C, --compact          then rewrite the database compactly (about half\n"
+"                         the size after a full build; searches go on)\n"
 "  -q, --quiet            report errors only, no warnings or summary\n"
 "  -v, --verbose          also name each file as it is indexed\n"
 "  -h, --help             show this help and exit\n"
@@ -90,7 +94,8 @@ int main(int argc, char **argv)
     forum_index_options_t opts;
     forum_index_options_init(&opts, FORUM_INDEX_OPTIONS_VERSION);
     int c;
-    while ((c = getopt_long(argc, argv, "fwc:qvhV", long_options, NULL)) !=
+    bool compact = false;
+    while ((c = getopt_long(argc, argv, "fwc:CqvhV", long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'f': opts.force = true; break;
@@ -105,6 +110,7 @@ int main(int argc, char **argv)
             opts.commit_every_files = (unsigned)n;
             break;
         }
+        case 'C': compact = true; break;
         case 'q': cli.quiet = 1; break;
         case 'v': cli.verbose = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -119,9 +125,10 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (argc - optind < 2) {
+    if (argc - optind < (compact ? 1 : 2)) {
         fprintf(stderr, PROGRAM ": need a database and at least one path\n"
-                "Usage: " PROGRAM " [OPTION]... DB PATH...\n");
+                "Usage: " PROGRAM " [OPTION]... DB PATH...\n"
+"       " PROGRAM " --compact [OPTION]... DB [PATH]...\n");
         return EXIT_USAGE;
     }
     cli.progress = !cli.quiet && cli_is_tty(stderr);
@@ -173,6 +180,17 @@ int main(int argc, char **argv)
                     forum_db_last_error(db));
             exit_code = exit_for(status);
             break;
+        }
+    }
+    if (compact && (exit_code == EXIT_OK || exit_code == EXIT_SKIPPED)) {
+        double compact_start = cli_now();
+        status = forum_db_compact(db);
+        if (status != FORUM_OK) {
+            fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+            exit_code = exit_for(status);
+        } else if (!cli.quiet) {
+            fprintf(stderr, PROGRAM ": compacted in %.2f s\n",
+                    cli_now() - compact_start);
         }
     }
     status = forum_db_close(db);

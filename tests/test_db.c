@@ -277,6 +277,29 @@ static void test_directory_runs(void)
     CHECK_EQ_INT(forum_db_post_count(db, &count), FORUM_OK);
     CHECK_EQ_INT(count, 1);
 
+    PHASE("compaction keeps everything, shrinks, and readers carry on");
+    forum_db_t *reader = open_db("dir", FORUM_DB_READ);
+    CHECK_EQ_STR(search(reader, "显卡", false, NULL), "tech/one#0");
+    char gen[4200];
+    snprintf(gen, sizeof gen, "%s/dir/g1", scratch);
+    CHECK_EQ_INT(access(gen, F_OK), 0);
+    CHECK_EQ_INT(forum_db_compact(db), FORUM_OK);
+    CHECK(access(gen, F_OK) != 0);
+    snprintf(gen, sizeof gen, "%s/dir/g2", scratch);
+    CHECK_EQ_INT(access(gen, F_OK), 0);
+    CHECK_EQ_STR(search(db, "显卡", false, NULL), "tech/one#0");
+    /* The reader had the old generation open: it still answers. */
+    CHECK_EQ_STR(search(reader, "显卡", false, NULL), "tech/one#0");
+    forum_db_destroy(reader);
+    reader = open_db("dir", FORUM_DB_READ);
+    CHECK_EQ_STR(search(reader, "显卡", false, NULL), "tech/one#0");
+    forum_db_destroy(reader);
+    /* The writer still writes after compacting. */
+    snprintf(file2, sizeof file2, "%s/three.txt", sub);
+    write_file(file2, thread_text("硬盘", "硬盘也涨了。", "周七\n1 楼\n唉。\n"));
+    CHECK_EQ_INT(forum_db_index_path(db, dir, NULL, &stats), FORUM_OK);
+    CHECK_EQ_STR(search(db, "硬盘", false, NULL), "tech/three#0");
+
     PHASE("a path that does not exist");
     CHECK_EQ_INT(forum_db_index_path(db, "/nonexistent/forum", NULL, &stats),
                  FORUM_ENOTFOUND);

@@ -228,6 +228,16 @@ FORUM_API const char *forum_db_last_error(const forum_db_t *db);
  *  @return FORUM_OK, FORUM_EIO, FORUM_EINVAL (read-only handle). */
 FORUM_API forum_status_t forum_db_commit(forum_db_t *db);
 
+/**
+ * Rewrites the database compactly (Xapian's compaction: about half the
+ * size after a full build) and switches to the new copy atomically;
+ * searches running meanwhile are not disturbed. Needs a write handle and
+ * time and disk space proportional to the database.
+ * @return FORUM_OK; FORUM_EIO; FORUM_EINVAL (read-only handle, or a
+ *         database laid out before compaction existed).
+ */
+FORUM_API forum_status_t forum_db_compact(forum_db_t *db);
+
 /** Number of posts in the database. */
 FORUM_API forum_status_t forum_db_post_count(forum_db_t *db,
                                              uint64_t *out);

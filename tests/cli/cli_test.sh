@@ -32,6 +32,12 @@ expect_in "$work/err" "28 files: 28 indexed (28 threads, 524 posts" "index summa
 expect_exit 0 "re-index: nothing changed" -- "$INDEX" "$db" "$SAMPLES"
 expect_in "$work/err" "0 indexed (0 threads, 0 posts, 0.0 MB of text), 28 unchanged" "incremental"
 
+expect_exit 0 "compact" -- "$INDEX" --compact "$db"
+expect_in "$work/err" "compacted in" "compaction reported"
+checks=$((checks + 1)); [ -d "$db/g2" ] && [ ! -d "$db/g1" ] && grep -qx "auto g2" "$db/XAPIANDB" || fail "compaction did not switch generations"
+expect_exit 0 "search after compaction" -- "$SEARCH" --count "$db" 马斯克向川普
+expect_in "$work/out" "6 posts in 3 threads" "same answers after compaction"
+
 # forum-index usage and errors.
 expect_exit 2 "index without arguments" -- "$INDEX"
 expect_in "$work/err" "need a database and at least one path" "usage message"
