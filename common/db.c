@@ -75,6 +75,27 @@ static char *dup_message(const char *fmt, const char *a, const char *b)
 
 /* Compares the analyzer the database was built with to ours: a
  * mismatch means queries and index may produce different terms. */
+/* ICU's dictionaries change between versions, and with them the word
+ * boundaries behind the aligned terms: ranking may differ a little, the
+ * set of results does not (n-grams do not depend on ICU's words). */
+static forum_status_t check_icu(forum_db_t *db)
+{
+    char *icu = NULL;
+    size_t len = 0;
+    forum_status_t status = fsi_xdb_get_metadata(
+        db->x, FSI_META_ICU, strlen(FSI_META_ICU), &icu, &len);
+    if (status == FORUM_OK && len && strcmp(icu, U_ICU_VERSION) != 0) {
+        db->warning = dup_message("database was indexed with ICU %s and "
+                                  "this is ICU %s: ranking may differ "
+                                  "slightly until it is re-indexed",
+                                  icu, U_ICU_VERSION);
+        if (db->warning == NULL)
+            status = FORUM_ENOMEM;
+    }
+    free(icu);
+    return status;
+}
+
 static forum_status_t check_schema(forum_db_t *db, char **errmsg)
 {
     char *version = NULL;
@@ -96,6 +117,10 @@ static forum_status_t check_schema(forum_db_t *db, char **errmsg)
                                           strlen(FSI_META_ICU),
                                           U_ICU_VERSION,
                                           strlen(U_ICU_VERSION));
+        /* Committed at once: a run killed before its first commit must
+         * still leave a database that says what it is. */
+        if (status == FORUM_OK)
+            status = fsi_xdb_commit(db->x);
         if (status != FORUM_OK && errmsg)
             *errmsg = strdup(fsi_xdb_error(db->x));
     } else if (len == 0) {
@@ -109,6 +134,8 @@ static forum_status_t check_schema(forum_db_t *db, char **errmsg)
             *errmsg = dup_message("database was built by analyzer version "
                                   "%s; this is version %s: re-index it",
                                   version, FSI_ANALYZER_VERSION);
+    } else {
+        status = check_icu(db);
     }
     free(version);
     return status;
@@ -281,6 +308,7 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
     status = check_schema(db, errmsg);
     if (status != FORUM_OK) {
         fsi_xdb_destroy(db->x);
+        free(db->warning);
         free(db->path);
         free(db);
         return status;
@@ -326,6 +354,7 @@ void forum_db_destroy(forum_db_t *db)
         return;
     fsi_xdb_destroy(db->x);
     free(db->path);
+    free(db->warning);
     forum_tokenizer_destroy(db->tok);
     if (db->error != empty_message)
         free(db->error);
@@ -377,6 +406,11 @@ forum_status_t forum_db_compact(forum_db_t *db)
         return status;
     }
     return FORUM_OK;
+}
+
+const char *forum_db_warning(const forum_db_t *db)
+{
+    return db && db->warning ? db->warning : "";
 }
 
 const char *forum_db_last_error(const forum_db_t *db)

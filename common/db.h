@@ -12,6 +12,7 @@ struct forum_db {
     int mode;               /* forum_db_mode_t */
     int writable;
     char *error;            /* Last error message, owned; never NULL. */
+    char *warning;          /* From opening, or NULL. */
     size_t error_column;    /* Column of the last FORUM_EQUERY. */
     forum_tokenizer_t *tok; /* Created on first use. */
 };

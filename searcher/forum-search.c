@@ -353,6 +353,8 @@ int main(int argc, char **argv)
                 errmsg ? errmsg : forum_status_to_string(status));
         goto out;
     }
+    if (forum_db_warning(db)[0])
+        fprintf(stderr, PROGRAM ": warning: %s\n", forum_db_warning(db));
     status = forum_query_create(&query, db, text, strlen(text), &cli.search);
     if (status != FORUM_OK) {
         fprintf(stderr, PROGRAM ": %s: %s\n",

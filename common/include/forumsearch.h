@@ -220,6 +220,10 @@ FORUM_API forum_status_t forum_db_close(forum_db_t *db);
  *  forum_db_close() or forum_db_commit() are discarded. */
 FORUM_API void forum_db_destroy(forum_db_t *db);
 
+/** A warning found when opening @p db ("" if none), e.g. that it was
+ *  indexed with another ICU version. Borrowed, valid until destroy. */
+FORUM_API const char *forum_db_warning(const forum_db_t *db);
+
 /** The message of the last failed call on @p db ("" if none). Borrowed:
  *  valid until the next call on @p db. */
 FORUM_API const char *forum_db_last_error(const forum_db_t *db);

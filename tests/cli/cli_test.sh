@@ -38,6 +38,16 @@ checks=$((checks + 1)); [ -d "$db/g2" ] && [ ! -d "$db/g1" ] && grep -qx "auto g
 expect_exit 0 "search after compaction" -- "$SEARCH" --count "$db" 马斯克向川普
 expect_in "$work/out" "6 posts in 3 threads" "same answers after compaction"
 
+# A database indexed with another ICU: a warning, the same results.
+checks=$((checks + 1))
+cp -r "$db" "$work/icu.db"
+/usr/bin/python3 -c 'import sys, xapian
+w = xapian.WritableDatabase(sys.argv[1], xapian.DB_OPEN)
+w.set_metadata("fs:icu", "1.0"); w.commit()' "$work/icu.db" || fail "cannot set fs:icu (python3-xapian)"
+expect_exit 0 "search a database from another ICU" -- "$SEARCH" --count "$work/icu.db" 马斯克向川普
+expect_in "$work/err" "forum-search: warning: database was indexed with ICU 1.0 and this is ICU" "ICU warning"
+expect_in "$work/out" "6 posts in 3 threads" "same results"
+
 # forum-index usage and errors.
 expect_exit 2 "index without arguments" -- "$INDEX"
 expect_in "$work/err" "need a database and at least one path" "usage message"
