@@ -2,9 +2,9 @@
 # Installs into a scratch prefix, then builds examples/embed_search.c the
 # way an embedder would (pkg-config), runs it on the sample threads, and
 # checks it found and printed hits.
-# usage: install_test.sh BUILD-DIR SOURCE-DIR
+# usage: install_test.sh BUILD-DIR SOURCE-DIR [EXTRA-CFLAGS]
 set -eu
-build=$1 src=$2
+build=$1 src=$2 extra=${3:-}
 work=$(mktemp -d /tmp/forumsearch-install-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -12,7 +12,7 @@ libdir=$(ls -d "$work"/prefix/lib*/ | head -n 1)
 test -f "$work/prefix/include/forumsearch.h"
 test -x "$work/prefix/bin/forum-search"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
-cc -std=c11 -Wall -Wextra -Werror "$src/examples/embed_search.c" \
+cc -std=c11 -Wall -Wextra -Werror $extra "$src/examples/embed_search.c" \
    $(pkg-config --cflags --libs forumsearch) -o "$work/embed"
 LD_LIBRARY_PATH="$libdir" "$work/embed" "$work/db" "$src/examples/threads" \
   马斯克向川普 >"$work/out"
