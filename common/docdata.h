@@ -35,6 +35,16 @@ typedef struct fsi_thread_record {
     int64_t date;
 } fsi_thread_record_t;
 
+/* Xapian refuses terms and metadata keys over 245 bytes; longer ones are
+ * built as a prefix of the value plus a hash of all of it. The indexer
+ * and the searcher must both build keys and id terms with this. */
+#define FSI_MAX_KEY 240
+/* FNV-1a, 64 bits. */
+uint64_t fsi_hash64(const char *s, size_t len);
+/* Sets out to prefix + value, shortened as above when too long. */
+void fsi_make_key(fsi_buf_t *out, const char *prefix, const char *value,
+                  size_t len);
+
 void fsi_post_record_encode(fsi_buf_t *out, const fsi_post_record_t *rec);
 /* Decodes in place: the strings point into data. FORUM_EIO if corrupt. */
 forum_status_t fsi_post_record_decode(fsi_post_record_t *rec,

@@ -8,6 +8,7 @@
 #define FSI_MAX_AUTHOR_BYTES 128      /* Longer lines are not authors. */
 #define FSI_MAX_FLOOR 1000000
 #define FSI_MAX_FILE_BYTES (256 << 20) /* Larger files are skipped. */
+#define FSI_BATCH_POSTS 10000         /* Posts per commit at most (memory). */
 #define FSI_MAX_QUOTES 32             /* Inline quotes per post weighed. */
 
 #endif

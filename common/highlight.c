@@ -20,6 +20,7 @@
 
 #define ELLIPSIS "\xE2\x80\xA6" /* … */
 #define WORD_SNAP_CHARS 12      /* How far to move a cut to a word edge. */
+#define MAX_ANCHORS 256         /* Candidate windows tried per fragment. */
 
 typedef struct snippet_impl {
     forum_snippet_t pub;        /* First: the public pointer is this. */
@@ -189,7 +190,10 @@ static window_t best_window(const char *text, size_t len, const mark_t *marks,
 {
     window_t best = {0, 0};
     long best_score = -1;
-    for (size_t i = 0; i < n; i++) {
+    /* A post can hold tens of thousands of matches: try at most
+     * MAX_ANCHORS of them, evenly spread, as window anchors. */
+    size_t stride = n > MAX_ANCHORS ? n / MAX_ANCHORS : 1;
+    for (size_t i = 0; i < n; i += stride) {
         if (covered[i])
             continue;
         window_t w = window_at(text, len, &marks[i], width);

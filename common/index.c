@@ -18,9 +18,6 @@
 #include "fsi_limits.h"
 #include "schema.h"
 
-/* Xapian refuses terms over 245 bytes; longer ids are shortened to a
- * prefix plus a hash, which stays unique in practice. */
-#define MAX_ID_TERM 240
 #define MAX_DEPTH 64
 
 typedef struct run {
@@ -41,31 +38,6 @@ typedef struct run {
     size_t quotes[FSI_MAX_QUOTES][2];
     size_t n_quotes;
 } run_t;
-
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* prefix + value, shortened with a hash when too long for a term. */
-static void id_term(fsi_buf_t *out, const char *prefix, const char *value,
-                    size_t len)
-{
-    out->len = 0;
-    fsi_buf_append_str(out, prefix);
-    if (out->len + len <= MAX_ID_TERM) {
-        fsi_buf_append(out, value, len);
-        return;
-    }
-    size_t keep = MAX_ID_TERM - out->len - 17;
-    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
-        keep--;
-    fsi_buf_append(out, value, keep);
-    fsi_buf_printf(out, "#%016llx", (unsigned long long)fnv1a(value, len));
-}
 
 static void diag_forward(void *payload, const char *path, size_t line,
                          int is_error, const char *message)
@@ -171,7 +143,7 @@ static int analyze_into_doc(run_t *run, const char *text, size_t len,
 static void add_boolean(run_t *run, const char *prefix, const char *value,
                         size_t len)
 {
-    id_term(&run->scratch, prefix, value, len);
+    fsi_make_key(&run->scratch, prefix, value, len);
     fsi_xdoc_add_boolean_term(run->doc, run->scratch.data, run->scratch.len);
 }
 
@@ -224,7 +196,7 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
     fsi_buf_t key = FSI_BUF_INIT;
     fsi_buf_printf(&key, "%s#%d", thread->id, post->floor);
     add_boolean(run, FSI_PREFIX_ID, key.data ? key.data : "", key.len);
-    char unique[MAX_ID_TERM + 8];
+    char unique[FSI_MAX_KEY + 8];
     memcpy(unique, run->scratch.data, run->scratch.len);
     size_t unique_len = run->scratch.len;
     fsi_buf_free(&key);
@@ -296,8 +268,7 @@ static forum_status_t store_thread_record(run_t *run,
         {run->rel, strlen(run->rel)},
         thread->date};
     fsi_buf_t key = FSI_BUF_INIT;
-    fsi_buf_append_str(&key, FSI_META_THREAD);
-    fsi_buf_append_str(&key, thread->id);
+    fsi_make_key(&key, FSI_META_THREAD, thread->id, strlen(thread->id));
     run->data.len = 0;
     fsi_thread_record_encode(&run->data, &rec);
     forum_status_t status = FORUM_ENOMEM;
@@ -324,11 +295,28 @@ static forum_status_t complete_thread(run_t *run, fsi_thread_t *thread,
     return FORUM_OK;
 }
 
+/* The same bound for every input format (the text reader cuts as it
+ * reads; JSON strings arrive whole). */
+static void bound_post(run_t *run, fsi_post_t *post)
+{
+    if (post->text_len <= FSI_MAX_POST_BYTES)
+        return;
+    size_t keep = FSI_MAX_POST_BYTES;
+    while (keep > 0 && ((unsigned char)post->text[keep] & 0xC0) == 0x80)
+        keep--;
+    post->text[keep] = '\0';
+    post->text_len = keep;
+    report(run, post->line, 0, "post text truncated to %d bytes",
+           FSI_MAX_POST_BYTES);
+}
+
 static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
 {
     forum_status_t status = FORUM_OK;
-    for (size_t i = 0; status == FORUM_OK && i < thread->n_posts; i++)
+    for (size_t i = 0; status == FORUM_OK && i < thread->n_posts; i++) {
+        bound_post(run, &thread->posts[i]);
         status = index_post(run, thread, &thread->posts[i]);
+    }
     if (status == FORUM_OK)
         status = store_thread_record(run, thread);
     if (status == FORUM_OK)
@@ -392,7 +380,7 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
     if (status != FORUM_OK)
         goto out;
     fsi_buf_t term = FSI_BUF_INIT;
-    id_term(&term, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
+    fsi_make_key(&term, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
     status = term.failed ? FORUM_ENOMEM
                          : fsi_xdb_delete_by_term(run->db->x, term.data,
                                                   term.len);
@@ -495,8 +483,8 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
         return FORUM_ENOMEM;
     DIR *dir = opendir(path.data);
     if (dir == NULL) {
-        report(run, 0, 1, "cannot read directory %s: %s", path.data,
-               strerror(errno));
+        run->display = path.data;
+        report(run, 0, 1, "cannot read directory: %s", strerror(errno));
         fsi_buf_free(&path);
         return FORUM_OK;
     }
@@ -523,14 +511,16 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
         if (child.failed || full.failed) {
             status = FORUM_ENOMEM;
         } else if (lstat(full.data, &st) != 0) {
-            report(run, 0, 1, "cannot stat %s: %s", full.data,
-                   strerror(errno));
+            run->display = full.data;
+            report(run, 0, 1, "cannot stat: %s", strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
-            if (depth >= MAX_DEPTH)
-                report(run, 0, 1, "%s: directories nested deeper than %d; "
-                       "skipped", full.data, MAX_DEPTH);
-            else
+            if (depth >= MAX_DEPTH) {
+                run->display = full.data;
+                report(run, 0, 1, "directories nested deeper than %d; "
+                       "skipped", MAX_DEPTH);
+            } else {
                 status = walk(run, root, child.data, depth + 1, out);
+            }
         } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
                    is_thread_file(names.rel[i])) {
             if (file_list_add(out, child.data) != 0)
@@ -539,6 +529,7 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
         fsi_buf_free(&child);
         fsi_buf_free(&full);
     }
+    run->display = NULL; /* It pointed into buffers freed here. */
     file_list_free(&names);
     fsi_buf_free(&path);
     return status;
@@ -567,14 +558,26 @@ static char *read_file(run_t *run, const char *path, size_t size,
     return bytes;
 }
 
-/* Key of the metadata entry remembering an indexed file. */
+/* The metadata of an indexed file: key F<root hash>:<file> (shortened
+ * like any key), value "<mtime> <size>" NUL <file>, so the file's name
+ * survives a shortened key. Keys of one root share the prefix. */
+static void root_prefix(fsi_buf_t *out, const char *root_key)
+{
+    out->len = 0;
+    fsi_buf_printf(out, "%s%016llx:", FSI_META_FILE,
+                   (unsigned long long)fsi_hash64(root_key,
+                                                  strlen(root_key)));
+}
+
 static void file_key(fsi_buf_t *key, const char *root_key, const char *rel)
 {
-    key->len = 0;
-    fsi_buf_append_str(key, FSI_META_FILE);
-    fsi_buf_append_str(key, root_key);
-    fsi_buf_append_char(key, '\0');
-    fsi_buf_append_str(key, rel);
+    fsi_buf_t prefix = FSI_BUF_INIT;
+    root_prefix(&prefix, root_key);
+    if (prefix.failed)
+        key->failed = 1;
+    else
+        fsi_make_key(key, prefix.data, rel, strlen(rel));
+    fsi_buf_free(&prefix);
 }
 
 static forum_status_t index_file(run_t *run, const char *root,
@@ -593,9 +596,10 @@ static forum_status_t index_file(run_t *run, const char *root,
     run->rel = rel;
     run->display = full.data;
     struct stat st;
-    if (stat(full.data, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int stat_failed = stat(full.data, &st) != 0;
+    if (stat_failed || !S_ISREG(st.st_mode)) {
         report(run, 0, 1, "cannot read: %s",
-               errno ? strerror(errno) : "not a regular file");
+               stat_failed ? strerror(errno) : "not a regular file");
         run->stats->files_skipped++;
         goto out;
     }
@@ -628,9 +632,14 @@ static forum_status_t index_file(run_t *run, const char *root,
     }
     status = index_bytes(run, bytes, len);
     if (status == FORUM_OK) {
-        status = fsi_xdb_set_metadata(run->db->x, key.data, key.len, stamp,
-                                      strlen(stamp));
-        if (status != FORUM_OK)
+        fsi_buf_t value = FSI_BUF_INIT;
+        fsi_buf_append(&value, stamp, strlen(stamp) + 1);
+        fsi_buf_append_str(&value, rel);
+        status = value.failed ? FORUM_ENOMEM
+                 : fsi_xdb_set_metadata(run->db->x, key.data, key.len,
+                                        value.data, value.len);
+        fsi_buf_free(&value);
+        if (status != FORUM_OK && status != FORUM_ENOMEM)
             status = fsi_db_fail_shim(run->db, status);
     }
 out:
@@ -644,7 +653,6 @@ out:
 typedef struct removal {
     run_t *run;
     const file_list_t *present;   /* Sorted. */
-    size_t prefix_len;
     forum_status_t status;
 } removal_t;
 
@@ -652,18 +660,23 @@ typedef struct removal {
 static int remove_if_gone(void *payload, const char *key, size_t key_len)
 {
     removal_t *r = payload;
-    const char *rel = key + r->prefix_len;
-    size_t rel_len = key_len - r->prefix_len;
-    char *name = strndup(rel, rel_len);
-    if (name == NULL) {
-        r->status = FORUM_ENOMEM;
+    char *value = NULL;
+    size_t value_len = 0;
+    r->status = fsi_xdb_get_metadata(r->run->db->x, key, key_len, &value,
+                                     &value_len);
+    if (r->status != FORUM_OK) {
+        if (r->status != FORUM_ENOMEM)
+            r->status = fsi_db_fail_shim(r->run->db, r->status);
         return 1;
     }
-    int present = bsearch(&name, r->present->rel, r->present->n,
-                          sizeof(char *), compare_names) != NULL;
+    size_t stamp_len = strnlen(value, value_len);
+    char *name = stamp_len < value_len ? value + stamp_len + 1 : NULL;
+    int present = name == NULL || bsearch(&name, r->present->rel,
+                                          r->present->n, sizeof(char *),
+                                          compare_names) != NULL;
     if (!present) {
         fsi_buf_t term = FSI_BUF_INIT;
-        id_term(&term, FSI_PREFIX_FILE, name, rel_len);
+        fsi_make_key(&term, FSI_PREFIX_FILE, name, strlen(name));
         fsi_xdb_t *x = r->run->db->x;
         r->status = term.failed ? FORUM_ENOMEM
                                 : fsi_xdb_delete_by_term(x, term.data,
@@ -676,7 +689,7 @@ static int remove_if_gone(void *payload, const char *key, size_t key_len)
             r->status = fsi_db_fail_shim(r->run->db, r->status);
         fsi_buf_free(&term);
     }
-    free(name);
+    free(value);
     return r->status != FORUM_OK;
 }
 
@@ -713,6 +726,7 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     file_list_t files = {0};
     char *root = NULL, *root_key = NULL;
     fsi_buf_t prefix = FSI_BUF_INIT;
+    int in_batch = 0;
 
     if (db == NULL || path == NULL)
         return FORUM_EINVAL;
@@ -754,13 +768,35 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     }
     stats->files_seen = files.n;
 
+    /* Files are indexed in batches that become visible whole: a killed
+     * run leaves the last batch, never part of a file. A batch ends
+     * every commit_every_files files, or sooner when it holds
+     * FSI_BATCH_POSTS posts (memory stays bounded). */
+    status = fsi_xdb_begin_batch(db->x);
+    if (status != FORUM_OK) {
+        status = fsi_db_fail_shim(db, status);
+        goto out;
+    }
+    in_batch = 1;
+    uint64_t batch_start_posts = 0;
+    size_t batch_files = 0;
     for (size_t i = 0; status == FORUM_OK && i < files.n; i++) {
         status = index_file(&run, root, root_key, files.rel[i]);
-        if (status == FORUM_OK && opts->commit_every_files &&
-            (i + 1) % opts->commit_every_files == 0) {
-            status = fsi_xdb_commit(db->x);
+        batch_files++;
+        if (status == FORUM_OK &&
+            ((opts->commit_every_files &&
+              batch_files >= opts->commit_every_files) ||
+             stats->posts - batch_start_posts >= FSI_BATCH_POSTS)) {
+            status = fsi_xdb_end_batch(db->x, 1);
+            in_batch = 0;
+            if (status == FORUM_OK) {
+                status = fsi_xdb_begin_batch(db->x);
+                in_batch = status == FORUM_OK;
+            }
             if (status != FORUM_OK)
                 status = fsi_db_fail_shim(db, status);
+            batch_start_posts = stats->posts;
+            batch_files = 0;
         }
         if (opts->progress)
             opts->progress(opts->progress_payload, i + 1, files.n);
@@ -768,24 +804,26 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
 
     /* Files indexed under this root before but gone now. */
     if (status == FORUM_OK && S_ISDIR(st.st_mode)) {
-        fsi_buf_append_str(&prefix, FSI_META_FILE);
-        fsi_buf_append_str(&prefix, root_key);
-        fsi_buf_append_char(&prefix, '\0');
-        removal_t r = {&run, &files, prefix.len, FORUM_OK};
+        root_prefix(&prefix, root_key);
+        removal_t r = {&run, &files, FORUM_OK};
         status = prefix.failed ? FORUM_ENOMEM
                  : fsi_xdb_metadata_keys(db->x, prefix.data, prefix.len,
                                          remove_if_gone, &r);
-        if (status != FORUM_OK)
+        if (status != FORUM_OK && status != FORUM_ENOMEM)
             status = fsi_db_fail_shim(db, status);
-        else
+        else if (status == FORUM_OK)
             status = r.status;
     }
     if (status == FORUM_OK) {
-        status = fsi_xdb_commit(db->x);
+        status = fsi_xdb_end_batch(db->x, 1);
+        in_batch = 0;
         if (status != FORUM_OK)
             status = fsi_db_fail_shim(db, status);
     }
 out:
+    /* A failed run leaves the database as its last complete batch. */
+    if (in_batch)
+        fsi_xdb_end_batch(db->x, 0);
     if (status == FORUM_ENOMEM && db->error[0] == '\0')
         fsi_db_fail(db, status, "out of memory");
     finish_run(&run);

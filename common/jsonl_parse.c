@@ -23,6 +23,7 @@
  * post from being held twice.
  */
 #include "fsi_input.h"
+#include "fsi_limits.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -823,6 +824,11 @@ static bool check_post(json_value_t *post, size_t index, int *floor_out,
     if (!as_count(floor, INT_MAX, &floor_number)) {
         report(ctx, 1, "%s\"floor\" is not an integer >= 0; post skipped",
                where);
+        return false;
+    }
+    if (floor_number > FSI_MAX_FLOOR) {
+        report(ctx, 1, "%sfloor %lld is out of range; post skipped", where,
+               (long long)floor_number);
         return false;
     }
     if (text == NULL) {

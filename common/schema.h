@@ -28,7 +28,9 @@
  *     fs:analyzer      FSI_ANALYZER_VERSION at index time
  *     fs:icu           ICU version at index time
  *     T<thread>        the thread record (docdata.h)
- *     F<root>\0<file>  "mtime size" of an indexed file (incremental runs)
+ *     F<root hash>:<file>  "mtime size" NUL <file>: an indexed file
+ *   (Every key and id term is built by fsi_make_key(): over 240 bytes,
+ *    a prefix of the value plus its hash.)
  */
 #ifndef FORUMSEARCH_SCHEMA_H
 #define FORUMSEARCH_SCHEMA_H

@@ -364,8 +364,7 @@ static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
                                   size_t len)
 {
     fsi_buf_t term = FSI_BUF_INIT;
-    fsi_buf_append_str(&term, prefix);
-    fsi_buf_append(&term, value, len);
+    fsi_make_key(&term, prefix, value, len);
     fsi_xquery_t *q = term.failed ? NULL
                                   : fsi_xq_term(term.data, term.len, 1);
     fsi_buf_free(&term);
@@ -937,8 +936,7 @@ forum_status_t forum_results_next(forum_results_t *results,
     fsi_thread_record_t thread = {{"", 0}, {"", 0}, {"", 0}, {"", 0},
                                   FSI_NO_DATE};
     fsi_buf_t key = FSI_BUF_INIT;
-    fsi_buf_append_str(&key, FSI_META_THREAD);
-    fsi_buf_append(&key, rec.thread_id.s, rec.thread_id.len);
+    fsi_make_key(&key, FSI_META_THREAD, rec.thread_id.s, rec.thread_id.len);
     char *stored = NULL;
     size_t stored_len = 0;
     forum_status_t status = key.failed ? FORUM_ENOMEM

@@ -368,6 +368,7 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
     parser_t p = {path, NULL, 0, diag, diag_payload, out};
     reply_mark_t *marks = NULL;
     size_t n_marks = 0;
+    unsigned char *seen = NULL; /* Floors kept, once out of order. */
     forum_status_t status = FORUM_OK;
 
     /* Split into lines. */
@@ -478,10 +479,20 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
         if (r->floor <= last_floor) {
             /* Unique post ids are thread + floor: a repeated floor would
              * overwrite the earlier post. */
-            int duplicate = 0;
-            for (size_t k = 0; k < out->n_posts; k++)
-                if (out->posts[k].floor == r->floor)
-                    duplicate = 1;
+            if (r->floor <= FSI_MAX_FLOOR && seen == NULL) {
+                /* Out of order: from now on, remember floors in a bitmap
+                 * (a scan per floor would be quadratic). */
+                seen = calloc(FSI_MAX_FLOOR / 8 + 1, 1);
+                if (seen == NULL) {
+                    status = FORUM_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < out->n_posts; k++)
+                    seen[out->posts[k].floor / 8] |=
+                        (unsigned char)(1u << (out->posts[k].floor % 8));
+            }
+            int duplicate = r->floor <= FSI_MAX_FLOOR &&
+                            (seen[r->floor / 8] >> (r->floor % 8)) & 1;
             if (duplicate) {
                 report(&p, r->floor_line + 1, 1,
                        "floor %lld appears twice; the second is skipped",
@@ -510,6 +521,8 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
                           r->floor_line + 1, content_end);
         if (status != FORUM_OK)
             goto out;
+        if (seen)
+            seen[r->floor / 8] |= (unsigned char)(1u << (r->floor % 8));
         if (r->floor > last_floor)
             last_floor = r->floor;
         kept++;
@@ -524,6 +537,7 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
     out->date = out->last_reply;
     (void)kept;
 out:
+    free(seen);
     free(marks);
     free(p.lines);
     return status;

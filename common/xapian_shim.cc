@@ -238,6 +238,33 @@ forum_status_t fsi_xdb_commit(fsi_xdb_t *db)
     }
 }
 
+forum_status_t fsi_xdb_begin_batch(fsi_xdb_t *db)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        db->writer->begin_transaction(true);
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        if (commit)
+            db->writer->commit_transaction();
+        else
+            db->writer->cancel_transaction();
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
 forum_status_t fsi_xdb_close(fsi_xdb_t *db)
 {
     try {

@@ -34,6 +34,12 @@ forum_status_t fsi_xdb_compact(fsi_xdb_t *db, const char *out_path);
 /* Message of the last failure on db ("" if none); borrowed. */
 const char *fsi_xdb_error(const fsi_xdb_t *db);
 forum_status_t fsi_xdb_commit(fsi_xdb_t *db);
+/* A batch of changes that becomes visible (and durable) all at once at
+ * fsi_xdb_end_batch(commit = 1), or never (commit = 0). Without it,
+ * Xapian commits on its own every XAPIAN_FLUSH_THRESHOLD documents,
+ * which could publish half a file. */
+forum_status_t fsi_xdb_begin_batch(fsi_xdb_t *db);
+forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit);
 forum_status_t fsi_xdb_close(fsi_xdb_t *db);
 forum_status_t fsi_xdb_reopen(fsi_xdb_t *db);
 forum_status_t fsi_xdb_doccount(fsi_xdb_t *db, uint64_t *out);

@@ -100,6 +100,32 @@ static void html_escaped(FILE *out, const char *s, size_t len)
     }
 }
 
+/* Writes text for a terminal: control characters (C0, DEL, C1 — the
+ * stuff of escape sequences) in posts, titles or file names become
+ * U+FFFD, so nothing a post says can drive the terminal or break the
+ * layout. */
+static void terminal_safe(FILE *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        int c1 = p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 &&
+                 p[i + 1] <= 0x9F;
+        if (p[i] < 0x20 || p[i] == 0x7F || c1) {
+            fwrite(s + start, 1, i - start, out);
+            fputs("\xEF\xBF\xBD", out);
+            i += c1;
+            start = i + 1;
+        }
+    }
+    fwrite(s + start, 1, len - start, out);
+}
+
+static void terminal_str(FILE *out, const char *s)
+{
+    terminal_safe(out, s, strlen(s));
+}
+
 /* Writes the snippet with its marks shown as `open`/`close` strings
  * (escape codes, markers or tags). */
 static void marked(FILE *out, const forum_snippet_t *snip, const char *open,
@@ -111,7 +137,7 @@ static void marked(FILE *out, const forum_snippet_t *snip, const char *open,
         if (html)
             html_escaped(out, snip->text + pos, end - pos);
         else
-            fwrite(snip->text + pos, 1, end - pos, out);
+            terminal_safe(out, snip->text + pos, end - pos);
         if (i == snip->n_marks)
             break;
         fputs(open, out);
@@ -119,7 +145,7 @@ static void marked(FILE *out, const forum_snippet_t *snip, const char *open,
         if (html)
             html_escaped(out, snip->text + end, mark_len);
         else
-            fwrite(snip->text + end, 1, mark_len, out);
+            terminal_safe(out, snip->text + end, mark_len);
         fputs(close, out);
         pos = snip->marks[i].end;
     }
@@ -142,13 +168,19 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     const char *bold = cli->color ? SGR_TITLE : "";
     const char *dim = cli->color ? SGR_DIM : "";
     const char *reset = cli->color ? SGR_RESET : "";
-    printf("%u. %s%s%s", hit->rank + 1, bold,
-           hit->title[0] ? hit->title : hit->thread_id, reset);
-    if (hit->board[0])
-        printf(" %s[%s]%s", dim, hit->board, reset);
+    printf("%u. %s", hit->rank + 1, bold);
+    terminal_str(stdout, hit->title[0] ? hit->title : hit->thread_id);
+    fputs(reset, stdout);
+    if (hit->board[0]) {
+        printf(" %s[", dim);
+        terminal_str(stdout, hit->board);
+        printf("]%s", reset);
+    }
     printf("\n   %s", floor);
-    if (hit->author[0])
-        printf(" %s", hit->author);
+    if (hit->author[0]) {
+        putchar(' ');
+        terminal_str(stdout, hit->author);
+    }
     if (date[0])
         printf(" · %.10s", date);
     if (cli->search.sort == FORUM_SORT_RELEVANCE)
@@ -156,7 +188,9 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     if (cli->search.collapse_threads && hit->thread_matches > 1)
         printf(" · %llu posts matched",
                (unsigned long long)hit->thread_matches);
-    printf(" %s%s%s\n   ", dim, hit->thread_id, reset);
+    printf(" %s", dim);
+    terminal_str(stdout, hit->thread_id);
+    printf("%s\n   ", reset);
     if (cli->format == FMT_PLAIN)
         marked(stdout, snip, cli->mark_open, cli->mark_close, false);
     else

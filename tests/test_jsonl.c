@@ -375,8 +375,12 @@ static const post_case_t post_cases[] = {
     {"{\"floor\": 1, \"text\": null}", "\"text\" is not a string", 1, 1},
     {"{\"floor\": 0, \"text\": \"again\"}",
      "posts[1]: floor 0 appears twice; the later post is dropped", 1, 1},
+    {"{\"floor\": 2147483647, \"text\": \"y\"}",
+     "posts[1]: floor 2147483647 is out of range; post skipped", 1, 1},
+    {"{\"floor\": 1000001, \"text\": \"y\"}",
+     "posts[1]: floor 1000001 is out of range; post skipped", 1, 1},
     /* Warnings: the post stays. */
-    {"{\"floor\": 2147483647, \"text\": \"y\"}", NULL, 0, 2},
+    {"{\"floor\": 1000000, \"text\": \"y\"}", NULL, 0, 2},
     {"{\"floor\": 1, \"text\": \"y\", \"author\": 5}",
      "posts[1]: \"author\" is not a string; ignored", 0, 2},
     {"{\"floor\": 1, \"text\": \"y\", \"date\": \"yesterday\"}",
