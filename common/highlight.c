@@ -285,6 +285,11 @@ static size_t choose_windows(const char *text, size_t len,
     return merged;
 }
 
+static int is_blank_byte(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
 /* Appends text[a, b) with line breaks and tabs shown as spaces, so a
  * snippet is one line; each byte maps to one byte, offsets hold. */
 static void append_flat(fsi_buf_t *out, const char *text, size_t a, size_t b)
@@ -353,12 +358,19 @@ forum_status_t fsi_highlight(forum_snippet_t **out, const char *text,
             if (marks[m].start < b && marks[m].end > b)
                 b = marks[m].end;
         }
-        /* Leading and trailing white space is not worth showing. */
-        while (a < b && (text[a] == ' ' || text[a] == '\n' ||
-                         text[a] == '\t' || text[a] == '\r'))
+        /* Leading and trailing white space is not worth showing, unless
+         * a match starts or ends in it (a space carrying a combining
+         * mark normalizes as one chunk with the mark). */
+        size_t first_mark = (size_t)-1, last_mark_end = 0;
+        for (size_t m = next_mark; m < n_marks && marks[m].start < b; m++) {
+            if (marks[m].start >= a && first_mark == (size_t)-1)
+                first_mark = marks[m].start;
+            if (marks[m].start >= a && marks[m].end > last_mark_end)
+                last_mark_end = marks[m].end;
+        }
+        while (a < b && a < first_mark && is_blank_byte(text[a]))
             a++;
-        while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\n' ||
-                         text[b - 1] == '\t' || text[b - 1] == '\r'))
+        while (b > a && b > last_mark_end && is_blank_byte(text[b - 1]))
             b--;
         if (a > 0)
             fsi_buf_append_str(&buf, ELLIPSIS);

@@ -129,6 +129,11 @@ static const struct {
      "lazy", 24, 1, "…the [lazy] dog near the river…"},
     {"newlines shown as spaces", "第一行\n第二行有川普\n第三行", "川普", 120, 3,
      "第一行 第二行有[川普] 第三行"},
+    /* Found by fuzzing: a space and the combining mark after it are one
+     * normalization chunk, so the mark starts on the space; trimming
+     * the snippet's leading space must not drop it. */
+    {"a match that starts on a space", " \xCC\x88x", "\xCC\x88x", 120, 3,
+     "[ \xCC\x88x]"},
     {"invalid bytes stay whole", "坏\xFF字节川普", "川普", 120, 3,
      "坏\xFF字节[川普]"},
 };
