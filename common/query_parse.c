@@ -98,7 +98,7 @@ static size_t quote_open(const parser_t *p, size_t pos, const char **closer)
 /* Reads a quoted phrase whose opener is at pos. */
 static int read_phrase(parser_t *p, size_t pos, token_t *t)
 {
-    const char *closer;
+    const char *closer = "\"";
     size_t open = quote_open(p, pos, &closer);
     size_t i = pos + open;
     while (i < p->len && !starts(p, i, closer))
@@ -116,7 +116,7 @@ static int read_phrase(parser_t *p, size_t pos, token_t *t)
 static int word_char_at(const parser_t *p, size_t pos)
 {
     size_t next;
-    const char *closer;
+    const char *closer = "\"";
     return pos < p->len && !is_space_at(p, pos, &next) &&
            p->q[pos] != '(' && p->q[pos] != ')' &&
            !quote_open(p, pos, &closer);
@@ -153,7 +153,7 @@ static void next_token(parser_t *p)
         t->end = p->pos;
         return;
     }
-    const char *closer;
+    const char *closer = "\"";
     char c = p->q[p->pos];
     if (c == '(' || c == ')') {
         t->kind = c == '(' ? T_LPAREN : T_RPAREN;
