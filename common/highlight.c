@@ -368,11 +368,13 @@ forum_status_t fsi_highlight(forum_snippet_t **out, const char *text,
             if (marks[m].start >= a && marks[m].end > last_mark_end)
                 last_mark_end = marks[m].end;
         }
+        /* Ellipses say where text was cut, not where blanks were. */
+        int cut_before = a > 0, cut_after = b < len;
         while (a < b && a < first_mark && is_blank_byte(text[a]))
             a++;
         while (b > a && b > last_mark_end && is_blank_byte(text[b - 1]))
             b--;
-        if (a > 0)
+        if (cut_before)
             fsi_buf_append_str(&buf, ELLIPSIS);
         else if (w > 0)
             fsi_buf_append_char(&buf, ' ');
@@ -386,7 +388,7 @@ forum_status_t fsi_highlight(forum_snippet_t **out, const char *text,
             spans[n_spans].end = base + (marks[next_mark].end - a);
             n_spans++;
         }
-        if (w + 1 == n_windows && b < len)
+        if (w + 1 == n_windows && cut_after)
             fsi_buf_append_str(&buf, ELLIPSIS);
     }
     if (buf.failed) {

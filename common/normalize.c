@@ -30,26 +30,29 @@ uint32_t fsi_t2s(uint32_t c)
 
 static int grow(fsi_normalized_t *out, size_t need, int with_offsets)
 {
-    if (need + 1 <= out->cap)
-        return 0;
-    size_t cap = out->cap ? out->cap : 256;
-    while (cap < need + 1)
-        cap *= 2;
-    char *text = realloc(out->text, cap);
-    if (text == NULL)
-        return -1;
-    out->text = text;
-    if (with_offsets) {
-        uint32_t *s = realloc(out->src_start, cap * sizeof *s);
+    if (need + 1 > out->cap) {
+        size_t cap = out->cap ? out->cap : 256;
+        while (cap < need + 1)
+            cap *= 2;
+        char *text = realloc(out->text, cap);
+        if (text == NULL)
+            return -1;
+        out->text = text;
+        out->cap = cap;
+    }
+    /* The offset arrays follow the text's capacity, also when earlier
+     * calls on this buffer went without offsets. */
+    if (with_offsets && out->offsets_cap < out->cap) {
+        uint32_t *s = realloc(out->src_start, out->cap * sizeof *s);
         if (s == NULL)
             return -1;
         out->src_start = s;
-        uint32_t *e = realloc(out->src_end, cap * sizeof *e);
+        uint32_t *e = realloc(out->src_end, out->cap * sizeof *e);
         if (e == NULL)
             return -1;
         out->src_end = e;
+        out->offsets_cap = out->cap;
     }
-    out->cap = cap;
     return 0;
 }
 

@@ -22,13 +22,15 @@ typedef struct fsi_normalized {
      * entry maps the end of the text. NULL without offsets. */
     uint32_t *src_start;
     uint32_t *src_end;
-    size_t cap;
+    size_t cap;          /* Of text. */
+    size_t offsets_cap;  /* Of src_start and src_end (may lag cap). */
 } fsi_normalized_t;
 
-#define FSI_NORMALIZED_INIT {NULL, 0, NULL, NULL, 0}
+#define FSI_NORMALIZED_INIT {NULL, 0, NULL, NULL, 0, 0}
 
-/* Normalizes text into out (reusing its buffers). with_offsets selects
- * whether src_start/src_end are filled. Texts over 4 GiB are refused
+/* Normalizes text into out (reusing its buffers; calls with and without
+ * offsets may be mixed). with_offsets selects whether src_start/src_end
+ * are filled. Texts over 4 GiB are refused
  * with FORUM_EINVAL since offsets are 32-bit. */
 forum_status_t fsi_normalize(fsi_normalized_t *out, const char *text,
                              size_t len, int with_offsets);

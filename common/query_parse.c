@@ -213,7 +213,7 @@ static void next_token(parser_t *p)
             if (!field_named(w, name_len, &t->field)) {
                 fail(p, p->pos, "unknown field \"%.*s\" (fields: author, "
                      "title, board, thread, floor, date; quote the word "
-                     "to search for it)", (int)name_len, w);
+                     "to search for it)", fsi_utf8_clip(w, name_len, 40), w);
                 return;
             }
             t->kind = T_FIELD;
@@ -232,7 +232,7 @@ static void next_token(parser_t *p)
             }
             if (t->value_start == t->value_end) {
                 fail(p, p->pos, "field \"%.*s\" needs a value",
-                     (int)name_len, w);
+                     fsi_utf8_clip(w, name_len, 40), w);
                 return;
             }
         }
@@ -353,12 +353,13 @@ static int parse_range(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
     }
     if (n->kind == FSI_Q_FLOOR) {
         if (lo_len && parse_int(s, lo_len, &n->lo) != 0) {
-            fail(p, start, "floor \"%.*s\" is not a number", (int)lo_len, s);
+            fail(p, start, "floor \"%.*s\" is not a number",
+                 fsi_utf8_clip(s, lo_len, 40), s);
             return -1;
         }
         if (dots && hi_len && parse_int(hi, hi_len, &n->hi) != 0) {
             fail(p, (size_t)(hi - p->q), "floor \"%.*s\" is not a number",
-                 (int)hi_len, hi);
+                 fsi_utf8_clip(hi, hi_len, 40), hi);
             return -1;
         }
         if (!dots)
@@ -368,7 +369,7 @@ static int parse_range(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
         if (lo_len) {
             if (date_period(s, lo_len, &first, &last) != 0) {
                 fail(p, start, "bad date \"%.*s\" (use YYYY, YYYY-MM or "
-                     "YYYY-MM-DD)", (int)lo_len, s);
+                     "YYYY-MM-DD)", fsi_utf8_clip(s, lo_len, 40), s);
                 return -1;
             }
             n->lo = first;
@@ -378,14 +379,16 @@ static int parse_range(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
         if (dots && hi_len) {
             if (date_period(hi, hi_len, &first, &last) != 0) {
                 fail(p, (size_t)(hi - p->q), "bad date \"%.*s\" (use YYYY, "
-                     "YYYY-MM or YYYY-MM-DD)", (int)hi_len, hi);
+                     "YYYY-MM or YYYY-MM-DD)", fsi_utf8_clip(hi, hi_len, 40),
+                     hi);
                 return -1;
             }
             n->hi = last;
         }
     }
     if (n->lo > n->hi) {
-        fail(p, start, "empty %s range: %.*s", what, (int)len, s);
+        fail(p, start, "empty %s range: %.*s", what,
+             fsi_utf8_clip(s, len, 40), s);
         return -1;
     }
     return 0;

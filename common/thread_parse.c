@@ -210,7 +210,7 @@ static int header_field(parser_t *p, size_t i, int *seen_counts, int quiet)
             t->last_reply = when;
         else
             report(p, i + 1, 0, "last-reply time \"%.*s\" is not a date",
-                   (int)(value.len > 80 ? 80 : value.len), value.s);
+                   fsi_utf8_clip(value.s, value.len, 80), value.s);
         return 1;
     }
     if (l.len == strlen("返回列表") && starts_with(l, "返回列表"))
@@ -273,7 +273,7 @@ static size_t parse_header(parser_t *p, size_t first)
             ok = set_field(&p->thread->source, l) == 0;
         else
             report(p, i + 1, 0, "unrecognized header line \"%.*s\"",
-                   (int)(l.len > 80 ? 80 : l.len), l.s);
+                   fsi_utf8_clip(l.s, l.len, 80), l.s);
         (void)ok;
     }
     return end;
@@ -433,7 +433,7 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
         if (kind < 0) {
             line_t l = trim(p.lines[k]);
             report(&p, k + 1, 1, "floor line \"%.*s\" is not a number; "
-                   "reply skipped", (int)l.len, l.s);
+                   "reply skipped", fsi_utf8_clip(l.s, l.len, 80), l.s);
             floor = -1;
         }
         reply_mark_t m = {k, k, floor, 0};

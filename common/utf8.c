@@ -75,6 +75,16 @@ size_t fsi_utf8_encode(uint32_t c, char *out)
     return 4;
 }
 
+int fsi_utf8_clip(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return (int)len;
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    return (int)cut;
+}
+
 int fsi_is_cjk(uint32_t c)
 {
     /* The common blocks first: this runs once per character indexed. */

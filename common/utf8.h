@@ -20,6 +20,10 @@ size_t fsi_utf8_encode(uint32_t c, char *out);
 /* Length in bytes of the sequence starting at s[pos], 1 if invalid. */
 size_t fsi_utf8_seq_len(const char *s, size_t len, size_t pos);
 
+/* The length of s[0, len) cut to at most max bytes on a character
+ * boundary, for quoting input in messages. */
+int fsi_utf8_clip(const char *s, size_t len, size_t max);
+
 /* True for the scripts searched by character n-grams rather than words:
  * Han, Hiragana, Katakana, Hangul, Bopomofo. */
 int fsi_is_cjk(uint32_t c);

@@ -2,7 +2,8 @@
 # Installs what forumsearch needs to build and test on Debian 12.
 # Runs apt-get directly as root, through sudo otherwise.
 set -eu
-packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian"
+packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian
+          clang libclang-rt-14-dev"
 if [ "$(id -u)" -eq 0 ]; then
   as_root=""
 elif command -v sudo >/dev/null 2>&1; then

@@ -58,6 +58,15 @@ static void test_normalize(void)
     CHECK_EQ_INT(n.src_start[7], 12);  /* one space for two */
     CHECK_EQ_INT(n.src_end[7], 14);
     CHECK_EQ_INT(n.src_start[n.len], strlen(text));
+
+    PHASE("one buffer, with and without offsets in turn (found by fuzzing)");
+    char big[1001];
+    memset(big, 'a', 1000);
+    big[1000] = '\0';
+    CHECK_EQ_INT(fsi_normalize(&n, big, 300, 1), FORUM_OK);
+    CHECK_EQ_INT(fsi_normalize(&n, big, 1000, 0), FORUM_OK);
+    CHECK_EQ_INT(fsi_normalize(&n, big, 800, 1), FORUM_OK);
+    CHECK_EQ_INT(n.src_end[799], 800);
     fsi_normalized_free(&n);
 }
 

@@ -134,6 +134,9 @@ static const struct {
      * the snippet's leading space must not drop it. */
     {"a match that starts on a space", " \xCC\x88x", "\xCC\x88x", 120, 3,
      "[ \xCC\x88x]"},
+    /* Found by fuzzing: trimming blanks is not cutting text. */
+    {"a short post with blanks at both ends has no ellipsis",
+     "  川普 ", "川普", 120, 3, "[川普]"},
     {"invalid bytes stay whole", "坏\xFF字节川普", "川普", 120, 3,
      "坏\xFF字节[川普]"},
 };

@@ -118,6 +118,14 @@ int main(void)
                  FORUM_EQUERY);
     CHECK(strstr(err.message, "more than") != NULL);
 
+    PHASE("messages quote long values cut on a character boundary");
+    char floor_query[512] = "floor:";
+    for (int i = 0; i < 100; i++)
+        strcat(floor_query, "川");
+    CHECK_EQ_INT(fsi_query_parse(&tree, floor_query, strlen(floor_query),
+                                 &err), FORUM_EQUERY);
+    CHECK_EQ_STR(err.message, "floor \"川川川川川川川川川川川川川\" is not a number");
+
     PHASE("bytes that are not UTF-8 are text, not a crash");
     CHECK_EQ_INT(fsi_query_parse(&tree, "\xFF\xFE(", 3, &err), FORUM_EQUERY);
     CHECK_EQ_INT(err.column, 4); /* After "(": a term was expected. */

@@ -11,12 +11,20 @@
  *     and a part of the normalized text, Latin words of at most
  *     FSI_MAX_WORD_BYTES, and on valid UTF-8 input on character
  *     boundaries;
- *   - a nonzero callback return stops tokenization and comes back. */
+ *   - a nonzero callback return stops tokenization and comes back;
+ *   - differential: the normalizer (fast paths, chunking) agrees with a
+ *     plain reference: decode (invalid bytes as U+FFFD, one each), ICU
+ *     NFKC_Casefold of the whole text, fsi_t2s, collapse white space. */
 #include <stdint.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf16.h>
+
 #include "analyze.h"
 #include "normalize.h"
+#include "utf8.h"
 #include "fuzz_util.h"
 
 typedef struct sink {
@@ -83,6 +91,55 @@ static void check_offsets(const fsi_normalized_t *n, const char *text,
     }
 }
 
+static int is_white(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v' || (c > 0x7F && u_isUWhiteSpace((UChar32)c));
+}
+
+/* The reference normalization: the obvious, slow way. malloc'd. */
+static char *reference_normalize(const char *text, size_t len,
+                                 size_t *out_len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&err);
+    FUZZ_CHECK(U_SUCCESS(err));
+    UChar *in = malloc((2 * len + 1) * sizeof *in);
+    FUZZ_CHECK(in != NULL);
+    int32_t n = 0;
+    for (size_t pos = 0; pos < len;) {
+        uint32_t c = fsi_utf8_next(text, len, &pos);
+        U16_APPEND_UNSAFE(in, n, (UChar32)c);
+    }
+    int32_t cap = 18 * n + 16;
+    UChar *res = malloc((size_t)cap * sizeof *res);
+    FUZZ_CHECK(res != NULL);
+    int32_t res_len = unorm2_normalize(nfkc_cf, in, n, res, cap, &err);
+    FUZZ_CHECK(U_SUCCESS(err));
+    char *out = malloc(4 * (size_t)res_len + 1);
+    FUZZ_CHECK(out != NULL);
+    size_t o = 0;
+    int last_space = 0;
+    for (int32_t i = 0; i < res_len;) {
+        UChar32 c;
+        U16_NEXT(res, i, res_len, c);
+        if (is_white((uint32_t)c)) {
+            if (last_space)
+                continue;
+            last_space = 1;
+            out[o++] = ' ';
+            continue;
+        }
+        last_space = 0;
+        o += fsi_utf8_encode(fsi_t2s((uint32_t)c), out + o);
+    }
+    out[o] = '\0';
+    free(in);
+    free(res);
+    *out_len = o;
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
@@ -94,6 +151,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(forum_normalize(&pub, &pub_len, text, size) == FORUM_OK);
     FUZZ_CHECK(pub != NULL && pub[pub_len] == '\0');
     FUZZ_CHECK(fuzz_utf8_valid(pub, pub_len));
+
+    /* The same as the slow reference. */
+    size_t ref_len;
+    char *ref = reference_normalize(text, size, &ref_len);
+    FUZZ_CHECK(ref_len == pub_len && memcmp(ref, pub, pub_len) == 0);
+    free(ref);
 
     /* The private one, with and without offsets: same text. */
     fsi_normalized_t plain = FSI_NORMALIZED_INIT;

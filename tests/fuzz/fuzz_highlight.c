@@ -8,8 +8,9 @@
  *   - the snippet is NUL-terminated, and valid UTF-8 when the text is;
  *   - each mark, normalized, contains one of the patterns;
  *   - with a large max_chars (the whole post fits) the snippet is the
- *     post with outer white space trimmed and line breaks and tabs as
- *     spaces, and every match of every pattern is marked. */
+ *     post with outer white space trimmed (but for a mark that starts
+ *     or ends in it), line breaks and tabs as spaces and no ellipsis,
+ *     and every match of every pattern is marked. */
 #include <stdint.h>
 #include <string.h>
 
@@ -25,9 +26,8 @@ static int is_ws(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-static void check_snippet(const forum_snippet_t *snip, const char *text,
-                          size_t len, int valid, const fsi_pattern_t *pats,
-                          size_t n_pats)
+static void check_snippet(const forum_snippet_t *snip, int valid,
+                          const fsi_pattern_t *pats, size_t n_pats)
 {
     FUZZ_CHECK(snip != NULL && snip->text != NULL);
     FUZZ_CHECK(snip->text[snip->len] == '\0');
@@ -59,12 +59,43 @@ static void check_snippet(const forum_snippet_t *snip, const char *text,
         FUZZ_CHECK(found);
         fsi_normalized_free(&n);
     }
-    (void)text;
-    (void)len;
 }
 
-/* The whole post fits: the snippet is the post itself (trimmed, flat),
- * and every match is marked. */
+/* Whether the snippet, minus `lead` and `trail` bytes of ellipsis, is
+ * text[*a2, *b2) with line breaks and tabs as spaces, where [*a2, *b2)
+ * is the post [a, b) without its outer white space, grown back by the
+ * white space the snippet kept (the spaces it starts and ends with). */
+static int body_is_post(const forum_snippet_t *snip, const char *text,
+                        size_t len, size_t a, size_t b, size_t lead,
+                        size_t trail, size_t *a2, size_t *b2)
+{
+    if (snip->len < lead + trail)
+        return 0;
+    if ((lead && memcmp(snip->text, ELLIPSIS, 3) != 0) ||
+        (trail && memcmp(snip->text + snip->len - 3, ELLIPSIS, 3) != 0))
+        return 0;
+    const char *body = snip->text + lead;
+    size_t blen = snip->len - lead - trail;
+    size_t k = 0, k2 = 0;
+    while (k < blen && k < a && body[k] == ' ')
+        k++;
+    while (k2 < blen - k && b + k2 < len && body[blen - 1 - k2] == ' ')
+        k2++;
+    *a2 = a - k;
+    *b2 = b + k2;
+    if (*b2 - *a2 != blen)
+        return 0;
+    for (size_t i = *a2; i < *b2; i++) {
+        char want = is_ws(text[i]) ? ' ' : text[i];
+        if (body[i - *a2] != want)
+            return 0;
+    }
+    return 1;
+}
+
+/* The whole post fits: the snippet is the post itself, outer white
+ * space trimmed unless a mark starts or ends in it, line breaks and tabs
+ * as spaces; every match is marked; nothing is cut, so no ellipsis. */
 static void check_whole(const forum_snippet_t *snip, const char *text,
                         size_t len, const fsi_normalized_t *norm,
                         const fsi_pattern_t *pats, size_t n_pats)
@@ -74,30 +105,45 @@ static void check_whole(const forum_snippet_t *snip, const char *text,
         a++;
     while (b > a && is_ws(text[b - 1]))
         b--;
-    /* An ellipsis where white space was trimmed is tolerated here (it
-     * is cosmetic); the text between must be the post. */
-    size_t lead = a > 0 ? strlen(ELLIPSIS) : 0;
-    size_t trail = b < len ? strlen(ELLIPSIS) : 0;
-    FUZZ_CHECK(snip->len == lead + (b - a) + trail);
-    FUZZ_CHECK(lead == 0 || memcmp(snip->text, ELLIPSIS, lead) == 0);
-    FUZZ_CHECK(trail == 0 || memcmp(snip->text + snip->len - trail,
-                                    ELLIPSIS, trail) == 0);
-    for (size_t i = a; i < b; i++) {
-        char want = text[i] == '\n' || text[i] == '\r' || text[i] == '\t'
-                        ? ' ' : text[i];
-        FUZZ_CHECK(snip->text[lead + i - a] == want);
+    /* Which ellipses the snippet has; the wrong ellipsis is reported
+     * last, so that a wrong text or mark is told apart from it. */
+    size_t lead = 0, trail = 0, a2 = a, b2 = b;
+    int found = 0;
+    for (int e = 0; e < 4 && !found; e++) {
+        lead = e & 1 ? 3 : 0;
+        trail = e & 2 ? 3 : 0;
+        found = body_is_post(snip, text, len, a, b, lead, trail, &a2, &b2);
     }
+    FUZZ_CHECK(found);
+    /* White space is kept only for a mark that starts or ends in it. */
+    if (a2 < a) {
+        int kept = 0;
+        for (size_t i = 0; i < snip->n_marks && !kept; i++)
+            kept = snip->marks[i].start == lead;
+        FUZZ_CHECK(kept);
+    }
+    if (b2 > b) {
+        int kept = 0;
+        for (size_t i = 0; i < snip->n_marks && !kept; i++)
+            kept = snip->marks[i].end == snip->len - trail;
+        FUZZ_CHECK(kept);
+    }
+    /* Every match is marked, as far as it lies within the snippet. */
     for (size_t p = 0; p < n_pats; p++) {
         const fsi_pattern_t *pat = &pats[p];
         for (size_t at = fsi_pattern_find(pat, norm->text, norm->len, 0);
              at != (size_t)-1;) {
             size_t s = norm->src_start[at];
             size_t e = norm->src_end[at + pat->len - 1];
-            if (s >= a && e <= b) {
+            if (s < a2)
+                s = a2;
+            if (e > b2)
+                e = b2;
+            if (s < e) {
                 int covered = 0;
                 for (size_t i = 0; i < snip->n_marks && !covered; i++)
-                    covered = snip->marks[i].start <= lead + s - a &&
-                              lead + e - a <= snip->marks[i].end;
+                    covered = snip->marks[i].start <= lead + s - a2 &&
+                              lead + e - a2 <= snip->marks[i].end;
                 FUZZ_CHECK(covered);
             }
             size_t step = 1;
@@ -107,6 +153,9 @@ static void check_whole(const forum_snippet_t *snip, const char *text,
             at = fsi_pattern_find(pat, norm->text, norm->len, at + step);
         }
     }
+    /* Nothing was cut: no ellipsis. */
+    FUZZ_CHECK(lead == 0);
+    FUZZ_CHECK(trail == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -151,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         forum_snippet_t *snip = NULL;
         FUZZ_CHECK(fsi_highlight(&snip, text, len, &norm, pats, n_pats,
                                  &opts[i]) == FORUM_OK);
-        check_snippet(snip, text, len, valid, pats, n_pats);
+        check_snippet(snip, valid, pats, n_pats);
         if (i == 1)
             check_whole(snip, text, len, &norm, pats, n_pats);
         forum_snippet_destroy(snip);

@@ -1,8 +1,9 @@
 /* libFuzzer target: raw file bytes -> fsi_text_to_utf8 (charset
  * detection and conversion) -> fsi_thread_parse_text (the scraped thread
  * format). Checks the readers' contracts (fsi_input.h, thread.h): the
- * converted text is valid UTF-8 without NUL or CR, and every string of
- * the parsed thread is valid UTF-8 with the length it claims. */
+ * converted text is valid UTF-8 without NUL or CR, every string of the
+ * parsed thread is valid UTF-8 with the length it claims, and so is
+ * every diagnostic. */
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +21,9 @@ static void on_diag(void *payload, const char *path, size_t line,
     const diag_state_t *st = payload;
     FUZZ_CHECK(path != NULL && strcmp(path, "fuzz.txt") == 0);
     FUZZ_CHECK(message != NULL && message[0] != '\0');
+    /* Messages quote the (converted, so valid) text: never half a
+     * character. */
+    FUZZ_CHECK(fuzz_utf8_valid(message, strlen(message)));
     FUZZ_CHECK(is_error == 0 || is_error == 1);
     FUZZ_CHECK(line <= st->max_line);
 }
