@@ -132,12 +132,18 @@ for e in $engines; do
     du -sk "$db" >"$run/$e.index.du"
     # Xapian-based indexes: table sizes, and the size after xapian-compact
     # (measured on a copy; the benchmark queries the index as built).
-    if [ -f "$db/iamglass" ]; then
-        (cd "$db" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done) \
+    # forumsearch keeps its glass database in a generation directory named
+    # by the XAPIANDB stub ("auto g1").
+    glass=$db
+    if [ -f "$db/XAPIANDB" ]; then
+        glass="$db/$(awk '{print $2; exit}' "$db/XAPIANDB")"
+    fi
+    if [ -f "$glass/iamglass" ]; then
+        (cd "$glass" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done) \
             >"$run/$e.index.tables"
         if command -v xapian-compact >/dev/null; then
             rm -rf "$db.compact"
-            if xapian-compact "$db" "$db.compact" >/dev/null 2>"$run/$e.compact.err"; then
+            if xapian-compact "$glass" "$db.compact" >/dev/null 2>"$run/$e.compact.err"; then
                 du -sk "$db.compact" >"$run/$e.index.compact.du"
                 (cd "$db.compact" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done) \
                     >"$run/$e.index.compact.tables"
