@@ -158,18 +158,14 @@ dmg=$work/dmg
 mkdir -p "$dmg"
 manifest=$work/manifest
 seed=20250601
-sources=(
-  "$SAMPLES/life/0001_sichuan-mandarin.txt" "$SAMPLES/life/0004_li-hua-letter.txt"
-  "$SAMPLES/life/0007_retire-early.txt" "$SAMPLES/news/0001_musk-doge-exit.txt"
-  "$SAMPLES/news/0003_reciprocal-tariffs.txt" "$SAMPLES/news/0004_h20-export-ban.txt"
-  "$SAMPLES/taiwan/0001_musk-says-taiwan.txt" "$SAMPLES/taiwan/0003_software-salary.txt"
-  "$SAMPLES/tech/0003_deepseek-r1.txt" "$SAMPLES/tech/0006_mac-mini-m4.txt"
-  "$FIXTURES/good/quotes.txt" "$FIXTURES/bad/utf16le.txt" "$FIXTURES/bad/gb18030.txt"
-  "$FIXTURES/bad/big5.txt" "$FIXTURES/bad/crlf.txt" "$FIXTURES/bad/bom.txt"
-  "$FIXTURES/jsonl/forum/threads.jsonl")
+# Every fixture: all sample threads, the good and bad fixtures, the
+# JSON Lines fixture.
+sources=("$SAMPLES"/*/*.txt "$FIXTURES"/good/* "$FIXTURES"/bad/*
+         "$FIXTURES"/jsonl/*/*.jsonl)
 for src in "${sources[@]}"; do
   case $src in
     "$SAMPLES"/*) rel=${src#"$SAMPLES"/}; short=${rel%%/*}-${rel#*/}; short=${short%%_*} ;;
+    "$FIXTURES"/bad/*) short=bad-$(basename "$src" .txt) ;;
     *.jsonl) short=jsonl-threads ;;
     *) short=fx-$(basename "$src" .txt) ;;
   esac
