@@ -326,7 +326,8 @@ forum_status_t fsi_db_check(forum_db_t *db)
     return FORUM_OK;
 }
 
-forum_status_t forum_db_commit(forum_db_t *db)
+/* The start of a call that writes: a usable handle, open for writing. */
+static forum_status_t check_writable(forum_db_t *db)
 {
     if (db == NULL)
         return FORUM_EINVAL;
@@ -334,7 +335,15 @@ forum_status_t forum_db_commit(forum_db_t *db)
         return FORUM_EIO;
     if (!db->writable)
         return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
-    forum_status_t status = fsi_xdb_commit(db->x);
+    return FORUM_OK;
+}
+
+forum_status_t forum_db_commit(forum_db_t *db)
+{
+    forum_status_t status = check_writable(db);
+    if (status != FORUM_OK)
+        return status;
+    status = fsi_xdb_commit(db->x);
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
 
@@ -363,18 +372,15 @@ void forum_db_destroy(forum_db_t *db)
 
 forum_status_t forum_db_compact(forum_db_t *db)
 {
-    if (db == NULL)
-        return FORUM_EINVAL;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
-    if (!db->writable)
-        return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
+    forum_status_t status = check_writable(db);
+    if (status != FORUM_OK)
+        return status;
     unsigned gen = read_stub(db->path);
     if (gen == 0)
         return fsi_db_fail(db, FORUM_EINVAL, "%s: no %s stub (a database "
                            "from before forumsearch 0.1); re-create it to "
                            "compact it", db->path, STUB_NAME);
-    forum_status_t status = fsi_xdb_commit(db->x);
+    status = fsi_xdb_commit(db->x);
     char next[4200], old[4200];
     snprintf(next, sizeof next, "%s/g%u", db->path, gen + 1);
     snprintf(old, sizeof old, "%s/g%u", db->path, gen);

@@ -37,6 +37,7 @@ typedef struct run {
     int quotes_found;
     size_t quotes[FSI_MAX_QUOTES][2];
     size_t n_quotes;
+    forum_index_stats_t scratch_stats; /* When the caller wants none. */
 } run_t;
 
 static void diag_forward(void *payload, const char *path, size_t line,
@@ -693,14 +694,19 @@ static int remove_if_gone(void *payload, const char *key, size_t key_len)
     return r->status != FORUM_OK;
 }
 
+/* Starts a run; NULL options and stats mean the defaults and a scratch
+ * record owned by the run. */
 static forum_status_t prepare_run(run_t *run, forum_db_t *db,
                                   const forum_index_options_t *opts,
                                   forum_index_stats_t *stats)
 {
+    static const forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
     memset(run, 0, sizeof *run);
+    if (stats == NULL)
+        stats = &run->scratch_stats;
     memset(stats, 0, sizeof *stats);
     run->db = db;
-    run->opts = opts;
+    run->opts = opts ? opts : &defaults;
     run->stats = stats;
     if (fsi_db_check(db) != FORUM_OK)
         return FORUM_EIO;
@@ -720,8 +726,6 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
                                    const forum_index_options_t *opts,
                                    forum_index_stats_t *stats)
 {
-    forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
-    forum_index_stats_t local_stats;
     run_t run;
     file_list_t files = {0};
     char *root = NULL, *root_key = NULL;
@@ -730,13 +734,11 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
 
     if (db == NULL || path == NULL)
         return FORUM_EINVAL;
-    if (opts == NULL)
-        opts = &defaults;
-    if (stats == NULL)
-        stats = &local_stats;
     forum_status_t status = prepare_run(&run, db, opts, stats);
     if (status != FORUM_OK)
         return status;
+    opts = run.opts;
+    stats = run.stats;
 
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -839,23 +841,17 @@ forum_status_t forum_db_index_buffer(forum_db_t *db, const char *name,
                                      const forum_index_options_t *opts,
                                      forum_index_stats_t *stats)
 {
-    forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
-    forum_index_stats_t local_stats;
     run_t run;
     if (db == NULL || name == NULL || name[0] == '\0' || name[0] == '/' ||
         (bytes == NULL && len > 0))
         return FORUM_EINVAL;
-    if (opts == NULL)
-        opts = &defaults;
-    if (stats == NULL)
-        stats = &local_stats;
     forum_status_t status = prepare_run(&run, db, opts, stats);
     if (status == FORUM_OK) {
         run.rel = name;
         run.display = name;
-        stats->files_seen = 1;
+        run.stats->files_seen = 1;
         status = index_bytes(&run, bytes ? bytes : "", len);
-        if (status == FORUM_OK && stats->posts == 0)
+        if (status == FORUM_OK && run.stats->posts == 0)
             status = fsi_db_fail(db, FORUM_EPARSE, "%s: no posts found",
                                  name);
     }

@@ -93,6 +93,24 @@ forum_status_t fail(fsi_xdb_t *db)
     }
 }
 
+char *dup_string(const std::string &s);
+
+/* For calls without a handle yet: maps the exception being handled and
+ * hands its message to the caller (malloc'd) when errmsg is given. */
+forum_status_t fail_to_message(char **errmsg)
+{
+    std::string message;
+    forum_status_t status;
+    try {
+        status = status_from_exception(&message);
+    } catch (...) {
+        status = FORUM_ENOMEM;
+    }
+    if (errmsg)
+        *errmsg = dup_string(message);
+    return status;
+}
+
 char *dup_string(const std::string &s)
 {
     char *out = static_cast<char *>(std::malloc(s.size() + 1));
@@ -149,15 +167,7 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
         *out = db;
         return FORUM_OK;
     } catch (...) {
-        std::string message;
-        forum_status_t status;
-        try {
-            status = status_from_exception(&message);
-        } catch (...) {
-            status = FORUM_ENOMEM;
-        }
-        if (errmsg)
-            *errmsg = dup_string(message);
+        forum_status_t status = fail_to_message(errmsg);
         if (db) {
             if (db->writer == nullptr)
                 delete db->reader;
@@ -177,16 +187,7 @@ forum_status_t fsi_xdb_create_empty(const char *path, char **errmsg)
         created.close();
         return FORUM_OK;
     } catch (...) {
-        std::string message;
-        forum_status_t status;
-        try {
-            status = status_from_exception(&message);
-        } catch (...) {
-            status = FORUM_ENOMEM;
-        }
-        if (errmsg)
-            *errmsg = dup_string(message);
-        return status;
+        return fail_to_message(errmsg);
     }
 }
 
