@@ -1,9 +1,15 @@
 #!/bin/sh
 # Installs what forumsearch needs to build and test on Debian 12.
 # Runs apt-get directly as root, through sudo otherwise.
+#   tests/install-deps.sh          install what is missing
+#   tests/install-deps.sh --list   print the package names
 set -eu
 packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian
           clang libclang-rt-14-dev"
+if [ "${1:-}" = --list ]; then
+  echo $packages
+  exit 0
+fi
 if [ "$(id -u)" -eq 0 ]; then
   as_root=""
 elif command -v sudo >/dev/null 2>&1; then
