@@ -30,6 +30,7 @@ typedef struct parser {
     fsi_diag_fn diag;
     void *diag_payload;
     fsi_thread_t *thread;
+    int out_of_memory;
 } parser_t;
 
 static void report(parser_t *p, size_t line, int is_error, const char *fmt,
@@ -264,17 +265,18 @@ static size_t parse_header(parser_t *p, size_t first)
             continue;
         }
         line_t l = trim(p->lines[i]);
-        int ok = 0;
+        char **field = NULL;
         if (before_fields && p->thread->site == NULL)
-            ok = set_field(&p->thread->site, l) == 0;
+            field = &p->thread->site;
         else if (before_fields && p->thread->site_latin == NULL)
-            ok = set_field(&p->thread->site_latin, l) == 0;
+            field = &p->thread->site_latin;
         else if (seen_counts && p->thread->source == NULL)
-            ok = set_field(&p->thread->source, l) == 0;
-        else
+            field = &p->thread->source;
+        if (field == NULL)
             report(p, i + 1, 0, "unrecognized header line \"%.*s\"",
                    fsi_utf8_clip(l.s, l.len, 80), l.s);
-        (void)ok;
+        else if (set_field(field, l) != 0)
+            p->out_of_memory = 1;
     }
     return end;
 }
@@ -284,7 +286,6 @@ static size_t parse_header(parser_t *p, size_t first)
 static int set_text(parser_t *p, fsi_post_t *post, size_t from, size_t to)
 {
     fsi_buf_t buf = FSI_BUF_INIT;
-    int truncated = 0;
     for (size_t i = from; i < to; i++) {
         line_t l = trim(p->lines[i]);
         if (l.len == 0)
@@ -300,12 +301,10 @@ static int set_text(parser_t *p, fsi_post_t *post, size_t from, size_t to)
             fsi_buf_append(&buf, l.s, keep);
             report(p, i + 1, 0, "post text truncated to %d bytes",
                    FSI_MAX_POST_BYTES);
-            truncated = 1;
             break;
         }
         fsi_buf_append(&buf, l.s, l.len);
     }
-    (void)truncated;
     size_t len;
     char *text = fsi_buf_steal(&buf, &len);
     if (text == NULL)
@@ -365,7 +364,7 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
                                      const char *text, size_t len,
                                      fsi_diag_fn diag, void *diag_payload)
 {
-    parser_t p = {path, NULL, 0, diag, diag_payload, out};
+    parser_t p = {path, NULL, 0, diag, diag_payload, out, 0};
     reply_mark_t *marks = NULL;
     size_t n_marks = 0;
     unsigned char *seen = NULL; /* Floors kept, once out of order. */
@@ -416,6 +415,10 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
     while (i < p.n_lines && is_blank(p.lines[i]))
         i++;
     size_t body = parse_header(&p, i);
+    if (p.out_of_memory) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
     if (body == i && i < p.n_lines)
         report(&p, i + 1, 0, "no header block (last reply, views, replies)");
 
@@ -465,7 +468,6 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
     }
 
     long long last_floor = 0;
-    size_t kept = 0;
     for (size_t m = 0; m < n_marks; m++) {
         reply_mark_t *r = &marks[m];
         size_t content_end = m + 1 < n_marks ? marks[m + 1].start : p.n_lines;
@@ -525,7 +527,6 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
             seen[r->floor / 8] |= (unsigned char)(1u << (r->floor % 8));
         if (r->floor > last_floor)
             last_floor = r->floor;
-        kept++;
     }
     if (out->reply_count >= 0 && (size_t)out->reply_count != n_marks)
         report(&p, 0, 0, "header says %lld replies but %zu floor lines "
@@ -535,7 +536,6 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
         status = FORUM_EPARSE;
     }
     out->date = out->last_reply;
-    (void)kept;
 out:
     free(seen);
     free(marks);
