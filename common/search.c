@@ -998,24 +998,45 @@ void forum_results_destroy(forum_results_t *results)
     free(results);
 }
 
-forum_status_t forum_results_snippet(forum_results_t *results,
-                                     const forum_hit_t *hit,
+/* Highlights text (borrowed) with the query's text patterns. */
+static forum_status_t highlight_text(forum_results_t *results,
+                                     const char *text, size_t len,
                                      const forum_snippet_options_t *opts,
                                      forum_snippet_t **out)
 {
     forum_snippet_options_t defaults = FORUM_SNIPPET_OPTIONS_INIT;
-    if (results == NULL || hit == NULL || out == NULL)
-        return FORUM_EINVAL;
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
     if (opts->version != FORUM_SNIPPET_OPTIONS_VERSION || opts->max_chars == 0)
         return FORUM_EINVAL;
-    forum_status_t status = fsi_normalize(&results->norm, hit->text,
-                                          hit->text_len, 1);
+    forum_status_t status = fsi_normalize(&results->norm, text, len, 1);
     if (status != FORUM_OK)
         return status;
     const forum_query_t *q = results->query;
-    return fsi_highlight(out, hit->text, hit->text_len, &results->norm,
-                         q->highlights, q->n_highlights, opts);
+    return fsi_highlight(out, text, len, &results->norm, q->highlights,
+                         q->n_highlights, opts);
+}
+
+forum_status_t forum_results_snippet(forum_results_t *results,
+                                     const forum_hit_t *hit,
+                                     const forum_snippet_options_t *opts,
+                                     forum_snippet_t **out)
+{
+    if (results == NULL || hit == NULL || out == NULL)
+        return FORUM_EINVAL;
+    return highlight_text(results, hit->text, hit->text_len, opts, out);
+}
+
+forum_status_t forum_results_title(forum_results_t *results,
+                                   const forum_hit_t *hit,
+                                   forum_snippet_t **out)
+{
+    /* A title is shown whole, however long the snippet options. */
+    forum_snippet_options_t whole = {FORUM_SNIPPET_OPTIONS_VERSION,
+                                     (size_t)-1, 1};
+    if (results == NULL || hit == NULL || out == NULL)
+        return FORUM_EINVAL;
+    return highlight_text(results, hit->title, strlen(hit->title), &whole,
+                          out);
 }

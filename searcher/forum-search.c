@@ -159,7 +159,19 @@ static void floor_label(char out[32], int floor)
         snprintf(out, 32, "#%d", floor);
 }
 
+/* Marks shown the way the chosen format shows them. */
+static void marked_for(const cli_t *cli, const forum_snippet_t *snip,
+                       const char *after)
+{
+    if (cli->format == FMT_PLAIN)
+        marked(stdout, snip, cli->mark_open, cli->mark_close, false);
+    else
+        marked(stdout, snip, cli->color ? SGR_MARK : "",
+               cli->color ? after : "", false);
+}
+
 static void print_text(const cli_t *cli, const forum_hit_t *hit,
+                       const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
     char date[32], floor[32];
@@ -169,7 +181,10 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     const char *dim = cli->color ? SGR_DIM : "";
     const char *reset = cli->color ? SGR_RESET : "";
     printf("%u. %s", hit->rank + 1, bold);
-    terminal_str(stdout, hit->title[0] ? hit->title : hit->thread_id);
+    if (hit->title[0])
+        marked_for(cli, title, SGR_RESET SGR_TITLE); /* Stay bold. */
+    else
+        terminal_str(stdout, hit->thread_id);
     fputs(reset, stdout);
     if (hit->board[0]) {
         printf(" %s[", dim);
@@ -191,11 +206,7 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     printf(" %s", dim);
     terminal_str(stdout, hit->thread_id);
     printf("%s\n   ", reset);
-    if (cli->format == FMT_PLAIN)
-        marked(stdout, snip, cli->mark_open, cli->mark_close, false);
-    else
-        marked(stdout, snip, cli->color ? SGR_MARK : "",
-               cli->color ? SGR_RESET : "", false);
+    marked_for(cli, snip, SGR_RESET);
     fputs("\n\n", stdout);
 }
 
@@ -206,7 +217,17 @@ static void json_field(const char *name, const char *value)
     putchar(',');
 }
 
+static void json_marks(const char *name, const forum_snippet_t *snip)
+{
+    printf("\"%s\":[", name);
+    for (size_t i = 0; i < snip->n_marks; i++)
+        printf("%s[%zu,%zu]", i ? "," : "", snip->marks[i].start,
+               snip->marks[i].end);
+    putchar(']');
+}
+
 static void print_json(const cli_t *cli, const forum_hit_t *hit,
+                       const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
     char date[32];
@@ -229,19 +250,20 @@ static void print_json(const cli_t *cli, const forum_hit_t *hit,
                (unsigned long long)hit->thread_matches);
     fputs("\"snippet\":", stdout);
     cli_json_string(stdout, snip->text, snip->len);
-    fputs(",\"highlights\":[", stdout);
-    for (size_t i = 0; i < snip->n_marks; i++)
-        printf("%s[%zu,%zu]", i ? "," : "", snip->marks[i].start,
-               snip->marks[i].end);
-    fputs("]}\n", stdout);
+    putchar(',');
+    json_marks("highlights", snip);
+    putchar(',');
+    json_marks("title_highlights", title);
+    fputs("}\n", stdout);
 }
 
-static void print_html(const forum_hit_t *hit, const forum_snippet_t *snip)
+static void print_html(const forum_hit_t *hit, const forum_snippet_t *title,
+                       const forum_snippet_t *snip)
 {
     char floor[32];
     floor_label(floor, hit->floor);
     fputs("<div class=\"hit\"><h3>", stdout);
-    html_escaped(stdout, hit->title, strlen(hit->title));
+    marked(stdout, title, "<mark>", "</mark>", true);
     fputs("</h3><p class=\"meta\">", stdout);
     html_escaped(stdout, hit->board, strlen(hit->board));
     printf(" %s ", floor);
@@ -426,16 +448,21 @@ int main(int argc, char **argv)
     const forum_hit_t *hit;
     size_t shown = 0;
     while ((status = forum_results_next(results, &hit)) == FORUM_OK) {
-        forum_snippet_t *snip;
+        forum_snippet_t *snip = NULL, *title = NULL;
         status = forum_results_snippet(results, hit, &cli.snippet, &snip);
-        if (status != FORUM_OK)
+        if (status == FORUM_OK)
+            status = forum_results_title(results, hit, &title);
+        if (status != FORUM_OK) {
+            forum_snippet_destroy(snip);
             break;
+        }
         if (cli.format == FMT_JSON)
-            print_json(&cli, hit, snip);
+            print_json(&cli, hit, title, snip);
         else if (cli.format == FMT_HTML)
-            print_html(hit, snip);
+            print_html(hit, title, snip);
         else
-            print_text(&cli, hit, snip);
+            print_text(&cli, hit, title, snip);
+        forum_snippet_destroy(title);
         forum_snippet_destroy(snip);
         shown++;
     }

@@ -398,6 +398,16 @@ FORUM_API forum_status_t forum_results_snippet(
     forum_results_t *results, const forum_hit_t *hit,
     const forum_snippet_options_t *opts, forum_snippet_t **out);
 
+/**
+ * The thread title of @p hit, whole, with the query's matches marked (an
+ * article can match by its title alone).
+ * @param[out] out  freed with forum_snippet_destroy().
+ * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINVAL.
+ */
+FORUM_API forum_status_t forum_results_title(forum_results_t *results,
+                                             const forum_hit_t *hit,
+                                             forum_snippet_t **out);
+
 FORUM_API void forum_snippet_destroy(forum_snippet_t *snippet);
 
 /* ------------------------------------------------------------------ */

@@ -113,7 +113,8 @@ expected = {"rank": 1, "thread": "forum/100", "title": "显卡价格又涨了",
             "board": "tech", "floor": 1, "author": "kingofLiu",
             "date": "2025-02-01T01:30:00Z", "source": "某论坛",
             "path": "forum/threads.jsonl",
-            "snippet": "黃仁勳說產能不足。 再等等吧。", "highlights": [[0, 9]]}
+            "snippet": "黃仁勳說產能不足。 再等等吧。", "highlights": [[0, 9]],
+            "title_highlights": []}
 assert hit == expected, hit
 assert "黃仁勳".encode() == hit["snippet"].encode()[0:9]
 PY
@@ -180,6 +181,9 @@ expect_exit 0 "plain markers" -- "$SEARCH" --format plain "$db" 马斯克向川�
 expect_in "$work/out" "[马斯克向川普]" "plain marks"
 expect_exit 0 "custom markers" -- "$SEARCH" --format plain --markers '<<,>>' "$db" 馬斯克說
 expect_in "$work/out" "<<馬斯克說>>" "Traditional text marked as written"
+expect_in "$work/out" "1. <<馬斯克說>>臺灣是中國" "a title match is marked in the title"
+expect_exit 0 "title marks in JSON" -- "$SEARCH" --json -n 1 "$db" 馬斯克說
+expect_in "$work/out" '"title_highlights":[[0,12]]' "title highlight offsets"
 script_dir=$work/html
 mkdir -p "$script_dir/b"
 printf '标题<script>\n\n正文 <script>alert(1)</script> 川普 & co\n' >"$script_dir/b/x.txt"
