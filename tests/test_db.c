@@ -329,8 +329,24 @@ static void test_snippets(void)
     CHECK_EQ_INT(snip->marks[1].start, 12);
     CHECK_EQ_INT(snip->marks[1].end, 30);  /* ＯｐｅｎＡＩ */
     forum_snippet_destroy(snip);
+    CHECK_EQ_INT(forum_results_title(res, hit, &snip), FORUM_OK);
+    CHECK_EQ_STR(snip->text, "標題");
+    CHECK_EQ_INT(snip->n_marks, 0);
+    forum_snippet_destroy(snip);
     CHECK_EQ_INT(forum_results_next(res, &hit), FORUM_ITER_DONE);
     forum_query_destroy(q); /* Frees res too. */
+
+    PHASE("the title's matches are marked, whole");
+    CHECK_EQ_INT(forum_query_create(&q, db, "标题", 6, NULL), FORUM_OK);
+    CHECK_EQ_INT(forum_query_run(q, &res), FORUM_OK);
+    CHECK_EQ_INT(forum_results_next(res, &hit), FORUM_OK);
+    CHECK_EQ_INT(forum_results_title(res, hit, &snip), FORUM_OK);
+    CHECK_EQ_STR(snip->text, "標題");
+    CHECK_EQ_INT(snip->n_marks, 1);
+    CHECK_EQ_INT(snip->marks[0].start, 0);
+    CHECK_EQ_INT(snip->marks[0].end, 6);
+    forum_snippet_destroy(snip);
+    forum_query_destroy(q);
     forum_db_destroy(db);
 }
 
