@@ -98,6 +98,18 @@ static query_t *read_queries(const char *path, size_t *count)
     return qs;
 }
 
+/* Keeps the first error a query met, for the .errors file. */
+static void record_error(query_t *q, forum_db_t *db, forum_status_t st)
+{
+    if (q->error)
+        return;
+    const char *msg = forum_db_last_error(db);
+    size_t need = strlen(msg) + 64;
+    q->error = malloc(need);
+    if (q->error)
+        snprintf(q->error, need, "%s: %s", forum_status_to_string(st), msg);
+}
+
 /* Runs one query. With `out` set, writes every hit id to it.
  * Returns 0, or -1 when the query was rejected (q->error set). */
 static int run_one(forum_db_t *db, query_t *q, size_t limit, FILE *out)
@@ -114,14 +126,7 @@ static int run_one(forum_db_t *db, query_t *q, size_t limit, FILE *out)
     forum_status_t st = forum_query_create(&query, db, q->text, q->len,
                                            &opts);
     if (st != FORUM_OK) {
-        if (!q->error) {
-            const char *msg = forum_db_last_error(db);
-            size_t need = strlen(msg) + 64;
-            q->error = malloc(need);
-            if (q->error)
-                snprintf(q->error, need, "%s: %s",
-                         forum_status_to_string(st), msg);
-        }
+        record_error(q, db, st);
         forum_query_destroy(query);
         return -1;
     }
@@ -142,14 +147,7 @@ static int run_one(forum_db_t *db, query_t *q, size_t limit, FILE *out)
     }
     (void)sink;
     if (st != FORUM_ITER_DONE) {
-        if (!q->error) {
-            const char *msg = forum_db_last_error(db);
-            size_t need = strlen(msg) + 64;
-            q->error = malloc(need);
-            if (q->error)
-                snprintf(q->error, need, "%s: %s",
-                         forum_status_to_string(st), msg);
-        }
+        record_error(q, db, st);
         forum_query_destroy(query);
         return -1;
     }

@@ -236,8 +236,8 @@ static fsi_xquery_t *and_of_terms(const fsi_buf_t *buf, size_t n,
     return q;
 }
 
-static int contains_str(forum_query_t *q, fsi_normalized_t *norm,
-                        fsi_str_t src, const fsi_pattern_t *pat, int *failed);
+static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
+                        const fsi_pattern_t *pat, int *failed);
 static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
                                   size_t len);
 
@@ -255,8 +255,8 @@ static int title_decider(void *payload, const char *data, size_t len)
     if (fsi_post_record_decode(&rec, data, len) != FORUM_OK ||
         rec.floor != 0)
         return 0;
-    return contains_str(probe->q, &probe->q->norm_title, rec.title,
-                        &probe->c->pattern, &probe->failed);
+    return contains_str(&probe->q->norm_title, rec.title, &probe->c->pattern,
+                        &probe->failed);
 }
 
 static int add_titled(void *payload, const char *value, size_t len)
@@ -584,10 +584,10 @@ static int raw_match(const fsi_pattern_t *pat, fsi_str_t src)
     return 0;
 }
 
-static int contains_str(forum_query_t *q, fsi_normalized_t *norm,
-                        fsi_str_t src, const fsi_pattern_t *pat, int *failed)
+/* Normalizes src into norm and looks for the pattern there. */
+static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
+                        const fsi_pattern_t *pat, int *failed)
 {
-    (void)q;
     if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
         *failed = 1;
         return 0;
@@ -607,11 +607,8 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
         return 1;
     /* Normalize each field once per candidate, however many patterns. */
     if (!*ready) {
-        if (fsi_normalize(norm, src.s, src.len, 0) != FORUM_OK) {
-            cand->failed = 1;
-            return 0;
-        }
         *ready = 1;
+        return contains_str(norm, src, pat, &cand->failed);
     }
     return pat->len &&
            fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
@@ -687,9 +684,13 @@ static int decide(void *payload, const char *data, size_t len)
     cand.q = payload;
     if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
         return 0;
-    if (!evaluate(&cand, &cand.q->root))
-        return 0;
+    int keep = evaluate(&cand, &cand.q->root);
     forum_query_t *q = cand.q;
+    /* Out of memory while normalizing: the run reports it. */
+    if (cand.failed)
+        q->count_failed = 1;
+    if (!keep)
+        return 0;
     q->accepted++;
     if (thread_set_add(&q->threads, cand.rec.thread_id.s,
                        cand.rec.thread_id.len) != 0)

@@ -187,6 +187,18 @@ static int parse_date_simplified(int64_t *out, line_t value)
     return fsi_date_parse(out, folded, len) == FORUM_OK ? 0 : -1;
 }
 
+/* "N 阅读"-style lines: a number, then a label (Simplified or
+ * Traditional). Returns 1 with the number in *out. */
+static int counter_line(line_t l, const char *label, const char *label_t,
+                        long long *out)
+{
+    size_t n = strlen(label);
+    if (!ends_with(l, label) && !ends_with(l, label_t))
+        return 0;
+    *out = parse_number(trim((line_t){l.s, l.len - n}));
+    return *out >= 0;
+}
+
 /* Recognizes one header line; returns 1 when it was a header field.
  * quiet: only recognize, report nothing and change nothing. */
 static int header_field(parser_t *p, size_t i, int *seen_counts, int quiet)
@@ -216,20 +228,13 @@ static int header_field(parser_t *p, size_t i, int *seen_counts, int quiet)
     }
     if (l.len == strlen("返回列表") && starts_with(l, "返回列表"))
         return 1;
-    if (ends_with(l, "阅读") || ends_with(l, "閱讀")) {
-        line_t number = trim((line_t){l.s, l.len - 6});
-        long long n = parse_number(number);
-        if (n < 0)
-            return 0;
+    long long n;
+    if (counter_line(l, "阅读", "閱讀", &n)) {
         if (!quiet)
             t->views = n;
         return 1;
     }
-    if (ends_with(l, "评论") || ends_with(l, "評論")) {
-        line_t number = trim((line_t){l.s, l.len - 6});
-        long long n = parse_number(number);
-        if (n < 0)
-            return 0;
+    if (counter_line(l, "评论", "評論", &n)) {
         if (!quiet)
             t->reply_count = n;
         *seen_counts = 1;
