@@ -103,7 +103,7 @@ struct forum_query {
      * what the decider rejected. */
     uint64_t accepted;
     thread_set_t threads;
-    int count_failed;
+    int count_failed;  /* Memory ran out in the decider or counting. */
 };
 
 struct forum_results {
