@@ -20,6 +20,11 @@
 
 #define MAX_DEPTH 64
 
+typedef struct file_list {
+    char **rel;
+    size_t n, cap;
+} file_list_t;
+
 typedef struct run {
     forum_db_t *db;
     const forum_index_options_t *opts;
@@ -37,6 +42,9 @@ typedef struct run {
     int quotes_found;
     size_t quotes[FSI_MAX_QUOTES][2];
     size_t n_quotes;
+    /* Paths below the root that could not be read this run: the posts
+     * indexed from them before are kept, not taken for deleted. */
+    file_list_t unreadable;
     forum_index_stats_t scratch_stats; /* When the caller wants none. */
 } run_t;
 
@@ -435,11 +443,6 @@ out:
 
 /* ---- Directory walking and incremental bookkeeping ---------------- */
 
-typedef struct file_list {
-    char **rel;
-    size_t n, cap;
-} file_list_t;
-
 static void file_list_free(file_list_t *list)
 {
     for (size_t i = 0; i < list->n; i++)
@@ -485,9 +488,12 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
     DIR *dir = opendir(path.data);
     if (dir == NULL) {
         run->display = path.data;
-        report(run, 0, 1, "cannot read directory: %s", strerror(errno));
+        report(run, 0, 1, "cannot read directory: %s; the posts indexed "
+               "from it before are kept", strerror(errno));
+        forum_status_t status = file_list_add(&run->unreadable, rel) == 0
+                                    ? FORUM_OK : FORUM_ENOMEM;
         fsi_buf_free(&path);
-        return FORUM_OK;
+        return status;
     }
     file_list_t names = {0};
     forum_status_t status = FORUM_OK;
@@ -513,7 +519,10 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
             status = FORUM_ENOMEM;
         } else if (lstat(full.data, &st) != 0) {
             run->display = full.data;
-            report(run, 0, 1, "cannot stat: %s", strerror(errno));
+            report(run, 0, 1, "cannot stat: %s; the posts indexed from it "
+                   "before are kept", strerror(errno));
+            if (file_list_add(&run->unreadable, child.data) != 0)
+                status = FORUM_ENOMEM;
         } else if (S_ISDIR(st.st_mode)) {
             if (depth >= MAX_DEPTH) {
                 run->display = full.data;
@@ -651,9 +660,29 @@ out:
     return status;
 }
 
+/* Whether a list sorted by sort_file_list() holds rel. */
+static int file_list_has(const file_list_t *sorted, const char *rel)
+{
+    return bsearch(&rel, sorted->rel, sorted->n, sizeof(char *),
+                   compare_names) != NULL;
+}
+
+/* Whether rel is one of dirs, or lies below one of them ("" is the
+ * root, above everything). */
+static int under_any(const file_list_t *dirs, const char *rel)
+{
+    for (size_t i = 0; i < dirs->n; i++) {
+        size_t n = strlen(dirs->rel[i]);
+        if (n == 0 || (strncmp(rel, dirs->rel[i], n) == 0 &&
+                       (rel[n] == '\0' || rel[n] == '/')))
+            return 1;
+    }
+    return 0;
+}
+
 typedef struct removal {
     run_t *run;
-    const file_list_t *present;   /* Sorted. */
+    const file_list_t *present;   /* Sorted by compare_names. */
     forum_status_t status;
 } removal_t;
 
@@ -672,9 +701,11 @@ static int remove_if_gone(void *payload, const char *key, size_t key_len)
     }
     size_t stamp_len = strnlen(value, value_len);
     char *name = stamp_len < value_len ? value + stamp_len + 1 : NULL;
-    int present = name == NULL || bsearch(&name, r->present->rel,
-                                          r->present->n, sizeof(char *),
-                                          compare_names) != NULL;
+    int present = name == NULL || file_list_has(r->present, name);
+    if (!present && under_any(&r->run->unreadable, name)) {
+        r->run->stats->files_kept++;
+        present = 1;
+    }
     if (!present) {
         fsi_buf_t term = FSI_BUF_INIT;
         fsi_make_key(&term, FSI_PREFIX_FILE, name, strlen(name));
@@ -717,6 +748,7 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
 
 static void finish_run(run_t *run)
 {
+    file_list_free(&run->unreadable);
     fsi_xdoc_destroy(run->doc);
     fsi_buf_free(&run->scratch);
     fsi_buf_free(&run->data);
@@ -760,6 +792,11 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     }
     if (status != FORUM_OK)
         goto out;
+    /* walk() orders each directory by name and recurses in place, which
+     * is not byte order of whole paths ("a-b.txt" < "a/x.txt" < "a.txt"
+     * by name, yet '-' and '.' sort before '/'): the removal pass
+     * bsearches this list, so sort it as a whole. */
+    qsort(files.rel, files.n, sizeof *files.rel, compare_names);
     size_t root_len = strlen(root);
     while (root_len > 1 && root[root_len - 1] == '/')
         root[--root_len] = '\0';

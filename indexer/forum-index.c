@@ -1,9 +1,11 @@
 /* forum-index: builds or updates a forumsearch database from thread
  * files. A thin layer over forum_db_index_path(). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <forumsearch.h>
 
@@ -43,8 +45,14 @@ static void usage(FILE *out)
 "  -V, --version          show versions and exit\n"
 "\n"
 "Problems in input files are reported as PATH:LINE: MESSAGE on stderr.\n"
-"Exit status: 0 all indexed; 1 indexed, but some input was skipped;\n"
-"2 usage error; 3 database or I/O error; 75 database locked.\n");
+"A file or directory that cannot be read keeps the posts indexed from it\n"
+"before (counted as kept and as an error); only files that are gone have\n"
+"their posts removed.\n"
+"\n"
+"Exit status: 0 all indexed; 1 indexed, but some input was skipped or\n"
+"could not be read; 2 usage error; 3 database or I/O error; 4 a PATH does\n"
+"not exist (the others are indexed; none existing: DB is not touched);\n"
+"75 database locked.\n");
 }
 
 typedef struct cli {
@@ -137,6 +145,20 @@ int main(int argc, char **argv)
     opts.progress = on_progress;
     opts.progress_payload = &cli;
 
+    /* A PATH that is not there is the user's mistake, not an empty
+     * forum: say so before creating or touching the database. */
+    int missing = 0;
+    for (int i = optind + 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, PROGRAM ": %s: %s\n", argv[i], strerror(errno));
+            argv[i] = NULL;
+            missing++;
+        }
+    }
+    if (missing && missing == argc - optind - 1)
+        return EXIT_NO_PATH;
+
     const char *db_path = argv[optind];
     char *errmsg = NULL;
     forum_db_t *db = NULL;
@@ -153,6 +175,8 @@ int main(int argc, char **argv)
     int exit_code = EXIT_OK;
     for (int i = optind + 1; i < argc; i++) {
         forum_index_stats_t stats;
+        if (argv[i] == NULL)
+            continue;
         if (cli.verbose)
             fprintf(stderr, PROGRAM ": indexing %s\n", argv[i]);
         status = forum_db_index_path(db, argv[i], &opts, &stats);
@@ -170,9 +194,10 @@ int main(int argc, char **argv)
         total.text_bytes += stats.text_bytes;
         total.warnings += stats.warnings;
         total.errors += stats.errors;
-        if (status == FORUM_ENOTFOUND) {
+        total.files_kept += stats.files_kept;
+        if (status == FORUM_ENOTFOUND) { /* Vanished since checked. */
             fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
-            exit_code = EXIT_SKIPPED;
+            missing++;
             continue;
         }
         if (status != FORUM_OK) {
@@ -200,6 +225,9 @@ int main(int argc, char **argv)
         exit_code = exit_for(status);
     }
     forum_db_destroy(db);
+    total.errors += (uint64_t)missing;
+    if (exit_code == EXIT_OK && missing)
+        exit_code = EXIT_NO_PATH;
     if (exit_code == EXIT_OK && (total.errors || total.files_skipped))
         exit_code = EXIT_SKIPPED;
     if (!cli.quiet) {
@@ -207,7 +235,8 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 PROGRAM ": %llu files: %llu indexed (%llu threads, %llu "
                 "posts, %.1f MB of text), %llu unchanged, %llu skipped, "
-                "%llu removed; %llu warnings, %llu errors; %.2f s\n",
+                "%llu removed, %llu kept unreadable; %llu warnings, "
+                "%llu errors; %.2f s\n",
                 (unsigned long long)total.files_seen,
                 (unsigned long long)total.files_indexed,
                 (unsigned long long)total.threads,
@@ -216,6 +245,7 @@ int main(int argc, char **argv)
                 (unsigned long long)total.files_unchanged,
                 (unsigned long long)total.files_skipped,
                 (unsigned long long)total.files_removed,
+                (unsigned long long)total.files_kept,
                 (unsigned long long)total.warnings,
                 (unsigned long long)total.errors, secs);
     }

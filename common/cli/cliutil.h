@@ -17,6 +17,7 @@ enum {
     EXIT_USAGE = 2,        /* Bad option or query; forum-search: also a
                               database error. */
     EXIT_RUNTIME = 3,      /* forum-index: the database failed. */
+    EXIT_NO_PATH = 4,      /* forum-index: a PATH does not exist. */
     EXIT_TEMPFAIL = 75     /* forum-index: locked by another writer. */
 };
 

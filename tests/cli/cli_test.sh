@@ -56,8 +56,12 @@ expect_exit 0 "index --help" -- "$INDEX" --help
 expect_in "$work/out" "Exit status: 0 all indexed" "help on stdout"
 expect_exit 0 "index --version" -- "$INDEX" --version
 expect_in "$work/out" "Xapian 1." "version names Xapian"
-expect_exit 1 "index a missing directory" -- "$INDEX" "$work/db2" "$work/nope"
+expect_exit 4 "index a missing directory" -- "$INDEX" "$work/db2" "$work/nope"
 expect_in "$work/err" "forum-index: $work/nope: No such file or directory" "missing path"
+checks=$((checks + 1))
+[ ! -e "$work/db2" ] || fail "a missing PATH alone created $work/db2"
+expect_exit 4 "index a missing and an existing PATH" -- "$INDEX" "$work/db2" "$work/nope" "$SAMPLES"
+expect_in "$work/err" "1 errors" "the missing PATH counts as an error"
 expect_exit 3 "index into a file that is not a database" -- "$INDEX" "$SAMPLES/news/0001_musk-doge-exit.txt" "$SAMPLES"
 
 # Bad input: every problem reported as path:line, the rest indexed.
