@@ -152,6 +152,10 @@ typedef struct forum_index_stats {
     uint64_t text_bytes;      /**< Bytes of post text analysed. */
     uint64_t warnings;        /**< Diagnostics of FORUM_WARNING. */
     uint64_t errors;          /**< Diagnostics of FORUM_ERROR. */
+    /** Files indexed before that could not be read this time (under a
+     *  directory that cannot be listed, or unreadable): their posts are
+     *  kept as they were, and each is also counted as an error. */
+    uint64_t files_kept;
 } forum_index_stats_t;
 
 typedef enum forum_sort {
