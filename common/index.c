@@ -48,6 +48,39 @@ typedef struct run {
     forum_index_stats_t scratch_stats; /* When the caller wants none. */
 } run_t;
 
+static void file_list_free(file_list_t *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free(list->rel[i]);
+    free(list->rel);
+}
+
+/* Adds a copy of bytes [0, len) plus a NUL. */
+static int file_list_add_bytes(file_list_t *list, const char *bytes,
+                               size_t len)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 64;
+        char **grown = realloc(list->rel, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        list->rel = grown;
+        list->cap = cap;
+    }
+    if ((list->rel[list->n] = malloc(len + 1)) == NULL)
+        return -1;
+    memcpy(list->rel[list->n], bytes, len);
+    list->rel[list->n][len] = '\0';
+    list->n++;
+    return 0;
+}
+
+static int file_list_add(file_list_t *list, const char *rel)
+{
+    return file_list_add_bytes(list, rel, strlen(rel));
+}
+
+
 static void diag_forward(void *payload, const char *path, size_t line,
                          int is_error, const char *message)
 {
@@ -204,7 +237,16 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
     size_t id_len = strlen(thread->id);
     fsi_buf_t key = FSI_BUF_INIT;
     fsi_buf_printf(&key, "%s#%d", thread->id, post->floor);
-    add_boolean(run, FSI_PREFIX_ID, key.data ? key.data : "", key.len);
+    if (key.failed) {
+        /* An empty key would make "Q" the unique term of every post. */
+        fsi_buf_free(&key);
+        return FORUM_ENOMEM;
+    }
+    add_boolean(run, FSI_PREFIX_ID, key.data, key.len);
+    if (run->scratch.failed) {
+        fsi_buf_free(&key);
+        return FORUM_ENOMEM;
+    }
     char unique[FSI_MAX_KEY + 8];
     memcpy(unique, run->scratch.data, run->scratch.len);
     size_t unique_len = run->scratch.len;
@@ -337,12 +379,53 @@ typedef struct jsonl_ctx {
     run_t *run;
     const char *board;
     forum_status_t status;
+    /* Thread ids of this file so far, each followed by its line as
+     * "id\0line": a repeated id replaces the earlier thread whole. */
+    file_list_t seen;
 } jsonl_ctx_t;
+
+static size_t thread_line(const fsi_thread_t *thread)
+{
+    return thread->n_posts ? thread->posts[0].line : 0;
+}
+
+/* A repeated id in one file: the later thread wins, as it would if the
+ * file were read by a person top to bottom; the earlier one's posts go
+ * (replacing by post id alone would leave its extra floors behind). */
+static forum_status_t forget_repeated_id(jsonl_ctx_t *ctx,
+                                         const fsi_thread_t *thread)
+{
+    run_t *run = ctx->run;
+    for (size_t i = 0; i < ctx->seen.n; i++) {
+        if (strcmp(ctx->seen.rel[i], thread->id) != 0)
+            continue;
+        const char *earlier = ctx->seen.rel[i] + strlen(thread->id) + 1;
+        report(run, thread_line(thread), 0, "thread id \"%s\" repeats line "
+               "%s; this later thread replaces it", thread->id, earlier);
+        fsi_make_key(&run->scratch, FSI_PREFIX_THREAD, thread->id,
+                     strlen(thread->id));
+        if (run->scratch.failed)
+            return FORUM_ENOMEM;
+        forum_status_t status = fsi_xdb_delete_by_term(
+            run->db->x, run->scratch.data, run->scratch.len);
+        return status == FORUM_OK ? status : fsi_db_fail_shim(run->db,
+                                                             status);
+    }
+    fsi_buf_t entry = FSI_BUF_INIT;
+    fsi_buf_append_str(&entry, thread->id);
+    fsi_buf_printf(&entry, "%c%zu", '\0', thread_line(thread));
+    int failed = entry.failed || file_list_add_bytes(&ctx->seen, entry.data,
+                                                     entry.len) != 0;
+    fsi_buf_free(&entry);
+    return failed ? FORUM_ENOMEM : FORUM_OK;
+}
 
 static int on_json_thread(void *payload, fsi_thread_t *thread)
 {
     jsonl_ctx_t *ctx = payload;
     ctx->status = complete_thread(ctx->run, thread, "", ctx->board);
+    if (ctx->status == FORUM_OK)
+        ctx->status = forget_repeated_id(ctx, thread);
     if (ctx->status == FORUM_OK)
         ctx->status = index_thread(ctx->run, thread);
     /* A failure here is the database's, not the line's: stop. */
@@ -374,6 +457,47 @@ static forum_status_t names_from_path(const char *rel, char **id,
     return FORUM_OK;
 }
 
+static int collect_value(void *payload, const char *value, size_t len)
+{
+    file_list_t *list = payload;
+    char *copy = strndup(value, len);
+    int failed = copy == NULL || file_list_add(list, copy) != 0;
+    free(copy);
+    return failed;
+}
+
+/* Deletes the posts indexed from file `rel`, and the records of the
+ * threads that have no posts left (a clean index would have none). */
+static forum_status_t delete_file_posts(run_t *run, const char *rel)
+{
+    fsi_xdb_t *x = run->db->x;
+    file_list_t threads = {0};
+    fsi_buf_t term = FSI_BUF_INIT;
+    fsi_make_key(&term, FSI_PREFIX_FILE, rel, strlen(rel));
+    forum_status_t status = term.failed ? FORUM_ENOMEM
+        : fsi_xdb_term_values(x, term.data, term.len, FSI_SLOT_THREAD,
+                              collect_value, &threads);
+    if (status == FORUM_OK)
+        status = fsi_xdb_delete_by_term(x, term.data, term.len);
+    for (size_t i = 0; status == FORUM_OK && i < threads.n; i++) {
+        const char *id = threads.rel[i];
+        uint64_t left = 0;
+        fsi_make_key(&term, FSI_PREFIX_THREAD, id, strlen(id));
+        status = term.failed ? FORUM_ENOMEM
+                 : fsi_xdb_termfreq(x, term.data, term.len, &left);
+        if (status != FORUM_OK || left > 0)
+            continue;
+        fsi_make_key(&term, FSI_META_THREAD, id, strlen(id));
+        status = term.failed ? FORUM_ENOMEM
+                 : fsi_xdb_set_metadata(x, term.data, term.len, "", 0);
+    }
+    fsi_buf_free(&term);
+    file_list_free(&threads);
+    if (status != FORUM_OK && status != FORUM_ENOMEM)
+        status = fsi_db_fail_shim(run->db, status);
+    return status;
+}
+
 /* Indexes one file's bytes as root-relative `rel`. Deletes what the
  * file produced before. Returns a database failure only; problems of
  * the file itself are reported and counted. */
@@ -388,17 +512,9 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
     forum_status_t status = names_from_path(run->rel, &id, &board);
     if (status != FORUM_OK)
         goto out;
-    fsi_buf_t term = FSI_BUF_INIT;
-    fsi_make_key(&term, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
-    status = term.failed ? FORUM_ENOMEM
-                         : fsi_xdb_delete_by_term(run->db->x, term.data,
-                                                  term.len);
-    fsi_buf_free(&term);
-    if (status != FORUM_OK) {
-        if (status != FORUM_ENOMEM)
-            status = fsi_db_fail_shim(run->db, status);
+    status = delete_file_posts(run, run->rel);
+    if (status != FORUM_OK)
         goto out;
-    }
 
     status = fsi_text_to_utf8(&text, &text_len, run->display, bytes, len,
                               diag_forward, run);
@@ -406,9 +522,10 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
         goto out;
     run->file_posts = 0;
     if (has_suffix(run->rel, ".jsonl")) {
-        jsonl_ctx_t ctx = {run, board, FORUM_OK};
+        jsonl_ctx_t ctx = {run, board, FORUM_OK, {0}};
         status = fsi_jsonl_parse(run->display, text, text_len,
                                  on_json_thread, &ctx, diag_forward, run);
+        file_list_free(&ctx.seen);
         if (ctx.status != FORUM_OK)
             status = ctx.status;
         else if (status == FORUM_EPARSE)
@@ -442,29 +559,6 @@ out:
 }
 
 /* ---- Directory walking and incremental bookkeeping ---------------- */
-
-static void file_list_free(file_list_t *list)
-{
-    for (size_t i = 0; i < list->n; i++)
-        free(list->rel[i]);
-    free(list->rel);
-}
-
-static int file_list_add(file_list_t *list, const char *rel)
-{
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 64;
-        char **grown = realloc(list->rel, cap * sizeof *grown);
-        if (grown == NULL)
-            return -1;
-        list->rel = grown;
-        list->cap = cap;
-    }
-    if ((list->rel[list->n] = strdup(rel)) == NULL)
-        return -1;
-    list->n++;
-    return 0;
-}
 
 static int compare_names(const void *a, const void *b)
 {
@@ -707,19 +801,15 @@ static int remove_if_gone(void *payload, const char *key, size_t key_len)
         present = 1;
     }
     if (!present) {
-        fsi_buf_t term = FSI_BUF_INIT;
-        fsi_make_key(&term, FSI_PREFIX_FILE, name, strlen(name));
-        fsi_xdb_t *x = r->run->db->x;
-        r->status = term.failed ? FORUM_ENOMEM
-                                : fsi_xdb_delete_by_term(x, term.data,
-                                                         term.len);
-        if (r->status == FORUM_OK)
-            r->status = fsi_xdb_set_metadata(x, key, key_len, "", 0);
+        r->status = delete_file_posts(r->run, name);
+        if (r->status == FORUM_OK) {
+            r->status = fsi_xdb_set_metadata(r->run->db->x, key, key_len,
+                                             "", 0);
+            if (r->status != FORUM_OK)
+                r->status = fsi_db_fail_shim(r->run->db, r->status);
+        }
         if (r->status == FORUM_OK)
             r->run->stats->files_removed++;
-        else if (r->status != FORUM_ENOMEM)
-            r->status = fsi_db_fail_shim(r->run->db, r->status);
-        fsi_buf_free(&term);
     }
     free(value);
     return r->status != FORUM_OK;

@@ -394,6 +394,38 @@ forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
     }
 }
 
+forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
+                                   size_t len, unsigned slot,
+                                   int (*cb)(void *, const char *, size_t),
+                                   void *payload)
+{
+    try {
+        std::string t(term, len);
+        /* Collect first: the callback may delete these documents. */
+        std::vector<std::string> values;
+        for (auto it = db->reader->postlist_begin(t);
+             it != db->reader->postlist_end(t); ++it)
+            values.push_back(db->reader->get_document(*it).get_value(slot));
+        for (const std::string &v : values)
+            if (cb(payload, v.data(), v.size()) != 0)
+                break;
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_termfreq(fsi_xdb_t *db, const char *term, size_t len,
+                                uint64_t *out)
+{
+    try {
+        *out = db->reader->get_termfreq(std::string(term, len));
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
 fsi_xdoc_t *fsi_xdoc_new(void)
 {
     try {

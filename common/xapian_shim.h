@@ -64,6 +64,17 @@ forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
                                       size_t len);
 forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
                                        size_t len, fsi_xdoc_t *doc);
+/* Indexer bookkeeping (reads see the writer's own pending changes). */
+/* Calls cb with value `slot` of every document indexed by term; a nonzero
+ * return stops the walk. */
+forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
+                                   size_t len, unsigned slot,
+                                   int (*cb)(void *payload, const char *value,
+                                             size_t value_len),
+                                   void *payload);
+/* How many documents are indexed by term. */
+forum_status_t fsi_xdb_termfreq(fsi_xdb_t *db, const char *term, size_t len,
+                                uint64_t *out);
 
 /* Documents under construction. fsi_xdoc_new returns NULL on ENOMEM. */
 fsi_xdoc_t *fsi_xdoc_new(void);

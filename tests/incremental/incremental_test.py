@@ -1,0 +1,299 @@
+#!/usr/bin/python3
+"""Property test of incremental indexing.
+
+Random thread trees (nested boards, names with - . _ spaces and CJK,
+names that are prefixes of others) go through random edits: files and
+whole directories appear, change, move and vanish; JSON Lines files grow,
+shrink, lose threads and repeat ids. After every step the database that
+`forum-index` updated incrementally must equal, document by document and
+metadata key by metadata key, a clean index of the same tree. The same
+holds after `--compact`, and after runs killed with SIGKILL at random
+points (each followed by a run that completes).
+
+The oracle is a clean run of the same binary plus Xapian's own Python
+bindings to read both databases: nothing of ours is used to compare.
+
+usage: incremental_test.py FORUM-INDEX WORKDIR [--seed N] [--steps N]
+                           [--kills N]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import xapian
+
+NAMES = ["a", "a-b", "a.b", "a b", "a_b", "ab", "a0", "b", "新闻", "新闻-国际",
+         "新闻.旧", "科技 数码", "x", "x-1", "x.y", "zz_top", "生活"]
+FILE_STEMS = ["x", "x-1", "x.1", "x 1", "x_1", "帖子", "帖子-2", "t", "t.t",
+              "长-title_名.v2", "0001_musk", "0001"]
+WORDS = ["川普", "拜登", "马斯克", "關稅", "关税", "四川普通话", "和服", "暖和服务",
+         "OpenAI", "ＧＰＵ", "显卡", "价格", "婚礼", "王小明", "李华", "上海",
+         "北京", "今天", "天气", "不错", "lol", "DeepSeek", "模型", "测试"]
+AUTHORS = ["楼主甲", "kingofLiu", "supernova13", "吃瓜群众A", "老王", "Jenny_W"]
+
+
+def text_line(rng):
+    return "".join(rng.choice(WORDS) + rng.choice(["", ",", "。", " "])
+                   for _ in range(rng.randint(3, 12)))
+
+
+def thread_text(rng):
+    lines = [text_line(rng)[:30], "", "某论坛", "Forum",
+             "最新回复:2025年1月23日 6点43分 PT", "  返回列表",
+             "%d 阅读" % rng.randint(1, 9999), "0 评论", "来源", ""]
+    for _ in range(rng.randint(1, 3)):
+        lines += [text_line(rng), ""]
+    for floor in range(1, rng.randint(1, 6)):
+        lines += [rng.choice(AUTHORS), "%d 楼" % floor, text_line(rng)]
+    return "\n".join(lines) + "\n"
+
+
+def jsonl_text(rng, ids):
+    out = []
+    for tid in ids:
+        posts = [{"floor": f, "author": rng.choice(AUTHORS),
+                  "date": "2025-02-%02d 08:00:00" % rng.randint(1, 28),
+                  "text": text_line(rng)}
+                 for f in range(rng.randint(1, 4))]
+        out.append(json.dumps({"id": tid, "board": rng.choice(NAMES),
+                               "title": text_line(rng)[:20],
+                               "posts": posts}, ensure_ascii=False))
+    return "\n".join(out) + "\n"
+
+
+class Tree:
+    """The thread tree on disk, edited at random."""
+
+    def __init__(self, root, rng):
+        self.root, self.rng = root, rng
+        self.clock = 1_700_000_000
+        os.makedirs(root, exist_ok=True)
+
+    def files(self):
+        found = []
+        for d, dirs, names in os.walk(self.root):
+            for n in names:
+                found.append(os.path.relpath(os.path.join(d, n), self.root))
+        return sorted(found)
+
+    def dirs(self):
+        found = []
+        for d, dirs, _ in os.walk(self.root):
+            for n in dirs:
+                found.append(os.path.relpath(os.path.join(d, n), self.root))
+        return sorted(found)
+
+    def write(self, rel, content):
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+        # Every write gets a new mtime, as a real edit a second later would.
+        self.clock += 1
+        os.utime(path, (self.clock, self.clock))
+
+    def random_dir(self, depth=None):
+        depth = depth if depth is not None else self.rng.randint(1, 4)
+        return "/".join(self.rng.choice(NAMES) for _ in range(depth))
+
+    def add_file(self):
+        rel = self.random_dir() + "/" + self.rng.choice(FILE_STEMS)
+        if self.rng.random() < 0.25:
+            # Ids are unique to their file (a repeated id inside one file
+            # is tested below; the same id in two files is documented as
+            # "the later one wins", which depends on the order of runs).
+            tag = "%s/%08x" % (self.rng.choice(NAMES), self.rng.getrandbits(32))
+            ids = ["j/%s/%d" % (tag, n) for n in range(self.rng.randint(1, 5))]
+            self.write(rel + ".jsonl", jsonl_text(self.rng, ids))
+        else:
+            self.write(rel + ".txt", thread_text(self.rng))
+
+    def modify_file(self):
+        files = self.files()
+        if not files:
+            return self.add_file()
+        rel = self.rng.choice(files)
+        if rel.endswith(".jsonl"):
+            with open(os.path.join(self.root, rel), encoding="utf-8") as f:
+                ids = [json.loads(line)["id"] for line in f if line.strip()]
+            roll = self.rng.random()
+            if roll < 0.4 and len(ids) > 1:  # loses a thread
+                ids.pop(self.rng.randrange(len(ids)))
+            elif roll < 0.6 and ids:         # repeats an id
+                ids.append(self.rng.choice(ids))
+            elif roll < 0.8 and ids:
+                ids.append("%s-%d" % (ids[0], self.rng.randint(1, 1000)))
+            self.write(rel, jsonl_text(self.rng, ids))
+        else:
+            self.write(rel, thread_text(self.rng))
+
+    def delete_file(self):
+        files = self.files()
+        if files:
+            os.remove(os.path.join(self.root, self.rng.choice(files)))
+
+    def rename_file(self):
+        files = self.files()
+        if not files:
+            return
+        rel = self.rng.choice(files)
+        ext = os.path.splitext(rel)[1]
+        target = self.random_dir() + "/" + self.rng.choice(FILE_STEMS) + ext
+        dst = os.path.join(self.root, target)
+        if os.path.isdir(dst):
+            return
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.replace(os.path.join(self.root, rel), dst)
+
+    def rename_dir(self):
+        dirs = self.dirs()
+        if not dirs:
+            return
+        src = self.rng.choice(dirs)
+        target = self.random_dir(self.rng.randint(1, 3))
+        dst = os.path.join(self.root, target)
+        if os.path.exists(dst) or (target + "/").startswith(src + "/"):
+            return
+        os.makedirs(os.path.dirname(dst) or self.root, exist_ok=True)
+        os.rename(os.path.join(self.root, src), dst)
+
+    def delete_dir(self):
+        dirs = self.dirs()
+        if dirs:
+            shutil.rmtree(os.path.join(self.root, self.rng.choice(dirs)))
+
+    def random_edit(self):
+        edit = self.rng.choices(
+            [self.add_file, self.modify_file, self.delete_file,
+             self.rename_file, self.rename_dir, self.delete_dir],
+            weights=[5, 4, 2, 2, 1, 1])[0]
+        edit()
+        return edit.__name__
+
+
+def run_index(index, db, src, *extra, check=True):
+    proc = subprocess.run([index, "-q", *extra, db, src],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # 1 = some input skipped (a damaged file is fine here); more is not.
+    if check and proc.returncode not in (0, 1):
+        sys.exit("forum-index %s %s: exit %d\n%s" % (db, src, proc.returncode,
+                                                     proc.stderr.decode()))
+    return proc
+
+
+def dump(db_path):
+    """Every document, keyed by its unique id term, and all metadata."""
+    db = xapian.Database(db_path)
+    docs = {}
+    for posting in db.postlist(""):
+        doc = db.get_document(posting.docid)
+        terms = [(t.term, t.wdf) for t in doc.termlist()]
+        unique = [t for t, _ in terms if t.startswith(b"Q")]
+        if len(unique) != 1:
+            sys.exit("%s: document %d has unique terms %r" %
+                     (db_path, posting.docid, unique))
+        values = [(v.num, v.value) for v in doc.values()]
+        if unique[0] in docs:
+            sys.exit("%s: two documents with %r" % (db_path, unique[0]))
+        docs[unique[0]] = (tuple(terms), tuple(values), doc.get_data())
+    meta = {k: db.get_metadata(k) for k in db.metadata_keys()}
+    # Term statistics must agree too (a deleted post leaves none behind).
+    stats = {t.term: t.termfreq for t in db.allterms()}
+    return docs, meta, stats
+
+
+def compare(step, inc_db, clean_db):
+    inc, clean = dump(inc_db), dump(clean_db)
+    if inc == clean:
+        return
+    (idocs, imeta, istats), (cdocs, cmeta, cstats) = inc, clean
+    lines = ["step %s: incremental index differs from a clean one" % step]
+    for key in sorted(set(idocs) | set(cdocs)):
+        if key not in cdocs:
+            lines.append("  extra post %s" % key.decode(errors="replace"))
+        elif key not in idocs:
+            lines.append("  missing post %s" % key.decode(errors="replace"))
+        elif idocs[key] != cdocs[key]:
+            lines.append("  post %s differs" % key.decode(errors="replace"))
+    for key in sorted(set(imeta) | set(cmeta)):
+        if imeta.get(key) != cmeta.get(key):
+            lines.append("  metadata %r: %r vs clean %r" %
+                         (key, imeta.get(key), cmeta.get(key)))
+    if not lines[1:]:
+        diff = [t for t in set(istats) | set(cstats)
+                if istats.get(t) != cstats.get(t)]
+        lines.append("  term frequencies differ: %r" % diff[:10])
+    sys.exit("\n".join(lines[:40]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("index")
+    ap.add_argument("work")
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--kills", type=int, default=24)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    print("seed %d (rerun with --seed %d)" % (args.seed, args.seed))
+    shutil.rmtree(args.work, ignore_errors=True)
+    src, inc_db = os.path.join(args.work, "src"), os.path.join(args.work, "inc")
+    tree = Tree(src, rng)
+    for _ in range(12):
+        tree.add_file()
+
+    def clean_compare(step):
+        clean = os.path.join(args.work, "clean")
+        shutil.rmtree(clean, ignore_errors=True)
+        run_index(args.index, clean, src)
+        compare(step, inc_db, clean)
+
+    for step in range(args.steps):
+        edits = [tree.random_edit() for _ in range(rng.randint(1, 4))]
+        compact = rng.random() < 0.1
+        run_index(args.index, inc_db, src, *(["--compact"] if compact else []))
+        clean_compare("%d (%s%s)" % (step, ",".join(edits),
+                                     ", compacted" if compact else ""))
+    print("%d steps of random edits: incremental == clean" % args.steps)
+
+    # Killed runs: a bigger tree, a commit after every file, SIGKILL at a
+    # random moment; the next complete run must converge.
+    for _ in range(150):
+        tree.add_file()
+    run_index(args.index, inc_db, src)
+    started = time.monotonic()
+    run_index(args.index, inc_db, src, "--force", "--commit-every", "1")
+    full_run = time.monotonic() - started
+    kills = 0
+    for k in range(args.kills):
+        for _ in range(rng.randint(1, 6)):
+            tree.random_edit()
+        proc = subprocess.Popen([args.index, "-q", "--commit-every", "1",
+                                 "--force", inc_db, src],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.8 * full_run))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        # A killed writer leaves its lock behind only while it runs.
+        run_index(args.index, inc_db, src,
+                  *(["--compact"] if rng.random() < 0.15 else []))
+        clean_compare("kill %d" % k)
+    print("%d runs, %d killed mid-run: incremental == clean after each" %
+          (args.kills, kills))
+    if kills < 20 and args.kills >= 24:
+        sys.exit("only %d of %d runs were killed mid-run; the kill loop "
+                 "must kill at least 20" % (kills, args.kills))
+    shutil.rmtree(args.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
