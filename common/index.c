@@ -406,10 +406,19 @@ static forum_status_t forget_repeated_id(jsonl_ctx_t *ctx,
                      strlen(thread->id));
         if (run->scratch.failed)
             return FORUM_ENOMEM;
-        forum_status_t status = fsi_xdb_delete_by_term(
-            run->db->x, run->scratch.data, run->scratch.len);
-        return status == FORUM_OK ? status : fsi_db_fail_shim(run->db,
-                                                             status);
+        /* The summary counts what the file holds, not what was written. */
+        uint64_t replaced = 0;
+        forum_status_t status = fsi_xdb_termfreq(
+            run->db->x, run->scratch.data, run->scratch.len, &replaced);
+        if (status == FORUM_OK)
+            status = fsi_xdb_delete_by_term(run->db->x, run->scratch.data,
+                                            run->scratch.len);
+        if (status != FORUM_OK)
+            return fsi_db_fail_shim(run->db, status);
+        run->stats->threads--;
+        run->stats->posts -= replaced < run->stats->posts ? replaced
+                                                          : run->stats->posts;
+        return FORUM_OK;
     }
     fsi_buf_t entry = FSI_BUF_INIT;
     fsi_buf_append_str(&entry, thread->id);

@@ -226,5 +226,45 @@ else
   echo "python3 not found: JSON checks skipped" >&2
 fi
 
+# What cannot be read keeps its posts: an unreadable subdirectory or file
+# between two runs. Root reads through mode 000, so as root the second
+# run drops the capabilities that let it (setpriv, util-linux).
+tree=$work/unreadable
+mkdir -p "$tree/c/d" "$tree/e"
+cp "$SAMPLES"/life/*.txt "$tree/c/d/"
+cp "$SAMPLES"/tech/0001_gpu-prices.txt "$tree/c/"
+cp "$SAMPLES"/news/0001_musk-doge-exit.txt "$tree/e/"
+expect_exit 0 "index a nested tree" -- "$INDEX" "$work/u.db" "$tree"
+"$SEARCH" --count "$work/u.db" board:c >"$work/before" 2>&1
+"$SEARCH" --count "$work/u.db" board:e >"$work/before-e" 2>&1
+as_reader=""
+[ "$(id -u)" -eq 0 ] && as_reader="setpriv --inh-caps=-all --bounding-set=-dac_override,-dac_read_search --"
+chmod 000 "$tree/c" "$tree/e/0001_musk-doge-exit.txt"
+expect_exit 1 "re-index with an unreadable directory and file" -- $as_reader "$INDEX" "$work/u.db" "$tree"
+chmod 755 "$tree/c"; chmod 644 "$tree/e/0001_musk-doge-exit.txt"
+expect_in "$work/err" "c: cannot read directory: Permission denied; the posts indexed from it before are kept" "unreadable directory named"
+expect_in "$work/err" "8 kept unreadable" "summary counts the kept files"
+"$SEARCH" --count "$work/u.db" board:c >"$work/after" 2>&1
+"$SEARCH" --count "$work/u.db" board:e >"$work/after-e" 2>&1
+checks=$((checks + 1))
+cmp -s "$work/before" "$work/after" || fail "an unreadable directory lost posts: $(cat "$work/before") -> $(cat "$work/after")"
+checks=$((checks + 1))
+cmp -s "$work/before-e" "$work/after-e" || fail "an unreadable file lost posts: $(cat "$work/before-e") -> $(cat "$work/after-e")"
+
+# A repeated id in one JSON Lines file: warned with both lines; the later
+# thread replaces the earlier one whole.
+mkdir -p "$work/dup/b"
+cat >"$work/dup/b/t.jsonl" <<'JSON'
+{"id": "d/1", "title": "第一个", "posts": [{"floor": 0, "text": "早先的正文 甲乙"}, {"floor": 1, "text": "早先的回复 甲乙"}]}
+{"id": "d/2", "title": "别的", "posts": [{"floor": 0, "text": "无关"}]}
+{"id": "d/1", "title": "第二个", "posts": [{"floor": 0, "text": "后来的正文 丙丁"}]}
+JSON
+expect_exit 0 "index a repeated JSON id" -- "$INDEX" "$work/dup.db" "$work/dup"
+expect_in "$work/err" 't.jsonl:3: warning: thread id "d/1" repeats line 1; this later thread replaces it' "repeated id warned"
+expect_in "$work/err" "(2 threads, 2 posts" "the summary counts the threads the file holds"
+expect_exit 1 "the earlier thread is gone" -- "$SEARCH" --count "$work/dup.db" 甲乙
+expect_exit 0 "the later thread is there" -- "$SEARCH" --count --posts "$work/dup.db" thread:d/1
+expect_in "$work/out" "1 post" "only the later thread's post"
+
 echo "cli_test: $checks checks, $failures failures" >&2
 [ "$failures" -eq 0 ]
