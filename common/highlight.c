@@ -15,7 +15,7 @@
 #include <unicode/utext.h>
 
 #include "buf.h"
-#include "search.h"
+#include "highlight.h"
 #include "utf8.h"
 
 #define ELLIPSIS "\xE2\x80\xA6" /* … */

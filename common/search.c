@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* memmem */
 /* forumsearch — queries: from the parsed tree to a Xapian query, the
  * verification of candidates, and the result iterator.
  *
@@ -19,7 +18,8 @@
 #include "docdata.h"
 #include "query_parse.h"
 #include "schema.h"
-#include "search.h"
+#include "highlight.h"
+#include "pattern.h"
 #include "thread.h"
 #include "utf8.h"
 
@@ -114,69 +114,6 @@ struct forum_results {
     fsi_buf_t strings;          /* The current hit's strings. */
     fsi_normalized_t norm;      /* For snippets. */
 };
-
-/* ---- Patterns ------------------------------------------------------ */
-
-static int prev_is_word(const char *s, size_t pos)
-{
-    if (pos == 0)
-        return 0;
-    size_t start = pos - 1;
-    while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
-        start--;
-    return fsi_is_word_char(fsi_utf8_next(s, pos, &start));
-}
-
-static int next_is_word(const char *s, size_t len, size_t pos)
-{
-    return pos < len && fsi_is_word_char(fsi_utf8_next(s, len, &pos));
-}
-
-size_t fsi_pattern_find(const fsi_pattern_t *pat, const char *hay,
-                        size_t hay_len, size_t from)
-{
-    if (pat->len == 0)
-        return (size_t)-1;
-    while (from + pat->len <= hay_len) {
-        const char *hit = memmem(hay + from, hay_len - from, pat->text,
-                                 pat->len);
-        if (hit == NULL)
-            return (size_t)-1;
-        size_t at = (size_t)(hit - hay);
-        if ((!pat->word_start || !prev_is_word(hay, at)) &&
-            (!pat->word_end || !next_is_word(hay, hay_len, at + pat->len)))
-            return at;
-        from = at + fsi_utf8_seq_len(hay, hay_len, at);
-    }
-    return (size_t)-1;
-}
-
-forum_status_t fsi_pattern_init(fsi_pattern_t *pat, const char *text,
-                                size_t len)
-{
-    forum_status_t status = forum_normalize(&pat->text, &pat->len, text, len);
-    if (status != FORUM_OK)
-        return status;
-    /* A leading or trailing space of a phrase is not part of it. */
-    while (pat->len && pat->text[pat->len - 1] == ' ')
-        pat->text[--pat->len] = '\0';
-    size_t lead = 0;
-    while (lead < pat->len && pat->text[lead] == ' ')
-        lead++;
-    memmove(pat->text, pat->text + lead, pat->len - lead + 1);
-    pat->len -= lead;
-    size_t pos = 0;
-    pat->word_start = pat->len &&
-                      fsi_is_word_char(fsi_utf8_next(pat->text, pat->len,
-                                                     &pos));
-    pat->word_end = pat->len && prev_is_word(pat->text, pat->len);
-    pat->raw_comparable = pat->len > 0;
-    for (size_t at = 0; pat->raw_comparable && at < pat->len;) {
-        uint32_t c = fsi_utf8_next(pat->text, pat->len, &at);
-        pat->raw_comparable = c < 0x80 || fsi_passes_through(c);
-    }
-    return FORUM_OK;
-}
 
 /* ---- Compiling the tree to a Xapian query ------------------------ */
 
@@ -559,31 +496,6 @@ typedef struct candidate {
     int failed;
 } candidate_t;
 
-/* A raw occurrence that normalization cannot have changed: nothing
- * after it combines with its last character, and its word edges hold on
- * the raw neighbours (letters stay letters under NFKC_Casefold). */
-static int raw_match(const fsi_pattern_t *pat, fsi_str_t src)
-{
-    const char *end = src.s + src.len;
-    for (const char *hit = memmem(src.s, src.len, pat->text, pat->len);
-         hit != NULL;
-         hit = memmem(hit + 1, (size_t)(end - hit - 1), pat->text,
-                      pat->len)) {
-        size_t after = (size_t)(hit - src.s) + pat->len;
-        if (after < src.len && (unsigned char)src.s[after] >= 0x80) {
-            size_t pos = after;
-            if (!fsi_passes_through(fsi_utf8_next(src.s, src.len, &pos)))
-                continue;
-        }
-        if (pat->word_start && prev_is_word(src.s, (size_t)(hit - src.s)))
-            continue;
-        if (pat->word_end && next_is_word(src.s, src.len, after))
-            continue;
-        return 1;
-    }
-    return 0;
-}
-
 /* Normalizes src into norm and looks for the pattern there. */
 static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
                         const fsi_pattern_t *pat, int *failed)
@@ -603,7 +515,7 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
     int *ready = title ? &cand->title_ready : &cand->text_ready;
     fsi_str_t src = title ? cand->rec.title : cand->rec.text;
     /* Most candidates hold the pattern as typed: no need to normalize. */
-    if (pat->raw_comparable && !*ready && raw_match(pat, src))
+    if (pat->raw_comparable && !*ready && fsi_pattern_in_raw(pat, src.s, src.len))
         return 1;
     /* Normalize each field once per candidate, however many patterns. */
     if (!*ready) {
