@@ -1,9 +1,12 @@
 /* forumsearch — dates: ISO 8601 and the Chinese scraped form (date.h). */
 #include "date.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "utf8.h"
 
 #define SECONDS_PER_DAY 86400
 #define SECONDS_PER_HOUR 3600
@@ -14,9 +17,15 @@ typedef struct cursor {
     const char *end;
 } cursor_t;
 
+/* How much of a date was written: the period it names. */
+typedef enum precision {
+    PREC_YEAR, PREC_MONTH, PREC_DAY, PREC_HOUR, PREC_MINUTE, PREC_SECOND
+} precision_t;
+
 /* A wall-clock time before any zone is applied. */
 typedef struct civil_time {
     int year, month, day, hour, minute, second;
+    precision_t precision; /* The smallest unit written. */
 } civil_time_t;
 
 /* How a zone name maps to an offset from UTC. */
@@ -351,10 +360,12 @@ static bool read_clock_time(cursor_t *c, civil_time_t *t)
     if (!read_number(c, 1, 2, &t->hour) || !eat_char(c, ':')
         || !read_number(c, 2, 2, &t->minute))
         return false;
+    t->precision = PREC_MINUTE;
     if (!eat_char(c, ':'))
         return true;
     if (!read_number(c, 2, 2, &t->second))
         return false;
+    t->precision = PREC_SECOND;
     if (eat_char(c, '.') || eat_char(c, ',')) {
         if (at_end(c) || !is_digit(*c->p))
             return false;
@@ -372,12 +383,15 @@ static bool parse_iso(cursor_t *c, civil_time_t *t, int64_t *out)
     if (!read_number(c, 4, 4, &t->year))
         return false;
     bool full_date = false;
+    t->precision = PREC_YEAR;
     if (eat_char(c, '-')) {
         if (!read_number(c, 1, 2, &t->month))
             return false;
+        t->precision = PREC_MONTH;
         if (eat_char(c, '-')) {
             if (!read_number(c, 1, 2, &t->day))
                 return false;
+            t->precision = PREC_DAY;
             full_date = true;
         }
     }
@@ -422,11 +436,16 @@ static bool read_chinese_time(cursor_t *c, civil_time_t *t)
             return false;
         if (!eat(c, "点") && !eat(c, "时"))
             return false;
+        t->precision = PREC_HOUR;
         if (read_number(c, 1, 2, &t->minute)) {
             if (!eat(c, "分"))
                 return false;
-            if (read_number(c, 1, 2, &t->second) && !eat(c, "秒"))
-                return false;
+            t->precision = PREC_MINUTE;
+            if (read_number(c, 1, 2, &t->second)) {
+                if (!eat(c, "秒"))
+                    return false;
+                t->precision = PREC_SECOND;
+            }
         }
     }
     /* 上午 is 0..11 o'clock and 下午 is 12 (noon) and 1..11; "上午12点"
@@ -450,13 +469,16 @@ static bool parse_chinese(cursor_t *c, civil_time_t *t, int64_t *out)
         return false;
     skip_spaces(c);
     bool full_date = false;
+    t->precision = PREC_YEAR;
     if (read_number(c, 1, 2, &t->month)) {
         if (!eat(c, "月"))
             return false;
+        t->precision = PREC_MONTH;
         skip_spaces(c);
         if (read_number(c, 1, 2, &t->day)) {
             if (!eat(c, "日") && !eat(c, "号"))
                 return false;
+            t->precision = PREC_DAY;
             full_date = true;
         }
     }
@@ -473,34 +495,230 @@ static bool parse_chinese(cursor_t *c, civil_time_t *t, int64_t *out)
 /* Public (library-private) entry points                              */
 /* ------------------------------------------------------------------ */
 
-forum_status_t fsi_date_parse(int64_t *out, const char *s, size_t len)
+/* Parses the trimmed input into *out; *t tells how much was written. */
+static bool parse_date(cursor_t c, civil_time_t *t, int64_t *out)
 {
-    forum_status_t status = FORUM_EINVAL;
-    if (s == NULL)
-        goto out;
+    /* Both forms start with a four-digit year; the byte after it tells
+     * which form this is. A missing month or day is the first one. */
+    *t = (civil_time_t){0, 1, 1, 0, 0, 0, PREC_YEAR};
+    cursor_t probe = c;
+    int year;
+    if (!read_number(&probe, 4, 4, &year))
+        return false;
+    bool ok = eat(&probe, "年") ? parse_chinese(&c, t, out)
+                                 : parse_iso(&c, t, out);
+    return ok && at_end(&c);
+}
 
+static cursor_t trimmed(const char *s, size_t len)
+{
     cursor_t c = {s, s + len};
     skip_spaces(&c);
     while (c.end > c.p && is_space(c.end[-1]))
         c.end--;
+    return c;
+}
 
-    /* Both forms start with a four-digit year; the byte after it tells
-     * which form this is. */
-    /* A missing month or day is the first one. */
-    civil_time_t t = {0, 1, 1, 0, 0, 0};
+forum_status_t fsi_date_parse(int64_t *out, const char *s, size_t len)
+{
+    if (s == NULL)
+        return FORUM_EINVAL;
+    civil_time_t t;
     int64_t result;
-    cursor_t probe = c;
-    int year;
-    if (!read_number(&probe, 4, 4, &year))
-        goto out;
-    bool ok = eat(&probe, "年") ? parse_chinese(&c, &t, &result)
-                                 : parse_iso(&c, &t, &result);
-    if (ok && at_end(&c)) {
-        *out = result;
-        status = FORUM_OK;
+    if (!parse_date(trimmed(s, len), &t, &result))
+        return FORUM_EINVAL;
+    *out = result;
+    return FORUM_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Periods, and what is wrong with a date that does not parse         */
+/* ------------------------------------------------------------------ */
+
+/* The last second of the period that starts at `first`. Years, months
+ * and days are written without a zone (a zone needs a time), so they are
+ * UTC periods; hours, minutes and seconds have fixed lengths. */
+static int64_t period_last(const civil_time_t *t, int64_t first)
+{
+    int64_t next;
+    switch (t->precision) {
+    case PREC_YEAR:
+        next = days_from_civil((int64_t)t->year + 1, 1, 1) * SECONDS_PER_DAY;
+        break;
+    case PREC_MONTH:
+        next = (t->month == 12
+                    ? days_from_civil((int64_t)t->year + 1, 1, 1)
+                    : days_from_civil(t->year, t->month + 1, 1))
+               * SECONDS_PER_DAY;
+        break;
+    case PREC_DAY:
+        next = first + SECONDS_PER_DAY;
+        break;
+    case PREC_HOUR:
+        next = first + SECONDS_PER_HOUR;
+        break;
+    case PREC_MINUTE:
+        next = first + 60;
+        break;
+    default:
+        next = first + 1;
+        break;
     }
-out:
-    return status;
+    return next - 1;
+}
+
+static void set_error(fsi_date_error_t *err, const cursor_t *c,
+                      const char *s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_error(fsi_date_error_t *err, const cursor_t *c,
+                      const char *s, const char *fmt, ...)
+{
+    err->offset = (size_t)(c->p - s);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+/* Bytes of the UTF-8 character at c (at least 1, never past the end). */
+static int char_bytes(const cursor_t *c)
+{
+    unsigned char b = (unsigned char)*c->p;
+    int n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    return n <= c->end - c->p ? n : (int)(c->end - c->p);
+}
+
+/* Reads a run of digits for a month, day, ... and checks its range. */
+static bool diagnose_number(cursor_t *c, const char *s, const char *what,
+                            int lo, int hi, int *out,
+                            fsi_date_error_t *err)
+{
+    int digits = count_digits(c);
+    if (digits == 0) {
+        if (at_end(c))
+            set_error(err, c, s, "the %s is missing", what);
+        else
+            set_error(err, c, s, "\"%.*s\" where the %s should be",
+                      char_bytes(c), c->p, what);
+        return false;
+    }
+    if (digits > 2) {
+        set_error(err, c, s, "a %s has one or two digits", what);
+        return false;
+    }
+    cursor_t at = *c;
+    read_number(c, 1, 2, out);
+    if (*out < lo || *out > hi) {
+        set_error(err, &at, s, "there is no %s %d", what, *out);
+        return false;
+    }
+    return true;
+}
+
+/* Explains why a date (trimmed, in c) does not parse: the year, month
+ * and day are checked one by one; past them the time or zone is blamed. */
+static void diagnose(cursor_t c, const char *s, fsi_date_error_t *err)
+{
+    static const char forms[] =
+        " (dates are YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by "
+        "THH:MM or THH:MM:SS and a zone)";
+    if (at_end(&c)) {
+        set_error(err, &c, s, "the date is empty");
+        return;
+    }
+    int digits = count_digits(&c), year = 0, month = 0, day = 0;
+    if (digits != 4) {
+        set_error(err, &c, s, "a date starts with a four-digit year%s",
+                  forms);
+        return;
+    }
+    read_number(&c, 4, 4, &year);
+    bool chinese = eat(&c, "年");
+    if (chinese) {
+        skip_spaces(&c);
+        if (at_end(&c))
+            goto blame_time;
+    } else if (!eat_char(&c, '-')) {
+        set_error(err, &c, s, "\"%.*s\" after the year%s", char_bytes(&c),
+                  c.p, forms);
+        return;
+    }
+    if (!diagnose_number(&c, s, "month", 1, 12, &month, err))
+        return;
+    if (chinese) {
+        if (!eat(&c, "月")) {
+            set_error(err, &c, s, "月 should follow the month");
+            return;
+        }
+        skip_spaces(&c);
+        if (at_end(&c) || !is_digit(*c.p))
+            goto blame_time;
+    } else if (at_end(&c)) {
+        goto blame_time;
+    } else if (!eat_char(&c, '-')) {
+        if (*c.p == 'T' || *c.p == 't' || is_space(*c.p))
+            set_error(err, &c, s, "a time needs a whole date (YYYY-MM-DD)");
+        else
+            set_error(err, &c, s, "\"%.*s\" after the month%s",
+                      char_bytes(&c), c.p, forms);
+        return;
+    }
+    if (!diagnose_number(&c, s, "day", 1, 31, &day, err))
+        return;
+    if (day > days_in_month(year, month)) {
+        /* Point at the day: back over its digits. */
+        const char *p = c.p;
+        while (p > s && is_digit(p[-1]))
+            p--;
+        cursor_t at = {p, c.end};
+        set_error(err, &at, s, "%04d-%02d has %d days", year, month,
+                  days_in_month(year, month));
+        return;
+    }
+    if (chinese && !eat(&c, "日") && !eat(&c, "号")) {
+        set_error(err, &c, s, "日 should follow the day");
+        return;
+    }
+    if (!chinese && !at_end(&c) && *c.p != 'T' && *c.p != 't' &&
+        !is_space(*c.p)) {
+        set_error(err, &c, s, "\"%.*s\" after the day%s", char_bytes(&c),
+                  c.p, forms);
+        return;
+    }
+blame_time:
+    if (!chinese && !at_end(&c) && (*c.p == 'T' || *c.p == 't'))
+        c.p++;
+    skip_spaces(&c);
+    if (at_end(&c))
+        set_error(err, &c, s, "the time is missing");
+    else
+        set_error(err, &c, s, "bad time or zone \"%.*s\"%s",
+                  fsi_utf8_clip(c.p, (size_t)(c.end - c.p), 40), c.p, forms);
+}
+
+forum_status_t fsi_date_parse_period(int64_t *first, int64_t *last,
+                                     const char *s, size_t len,
+                                     fsi_date_error_t *err)
+{
+    fsi_date_error_t ignored;
+    if (err == NULL)
+        err = &ignored;
+    err->offset = 0;
+    err->message[0] = '\0';
+    if (s == NULL) {
+        snprintf(err->message, sizeof err->message, "no date");
+        return FORUM_EINVAL;
+    }
+    cursor_t c = trimmed(s, len);
+    civil_time_t t;
+    int64_t start;
+    if (!parse_date(c, &t, &start)) {
+        diagnose(c, s, err);
+        return FORUM_EINVAL;
+    }
+    *first = start;
+    *last = period_last(&t, start);
+    return FORUM_OK;
 }
 
 void fsi_date_format(char out[32], int64_t t)

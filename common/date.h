@@ -33,6 +33,23 @@
  * else, including impossible dates such as 2025-02-29. */
 forum_status_t fsi_date_parse(int64_t *out, const char *s, size_t len);
 
+/* Where and why a date does not parse. */
+typedef struct fsi_date_error {
+    size_t offset;       /* Byte offset into the text given. */
+    char message[200];   /* "there is no month 13", ... */
+} fsi_date_error_t;
+
+/* Parses a date as the period it names, for searching: the forms of
+ * fsi_date_parse(), where 2025 is the whole year, 2025-1 (or 2025-01,
+ * 2025年1月) all of January, 2025-1-5 that day, 2025-01-05T13:40 that
+ * minute, 13:40:20 that second. *first and *last are its first and last
+ * second (inclusive). On failure returns FORUM_EINVAL and, when err is
+ * not NULL, says what is wrong and where: the month of 2025-13, the day
+ * of 2025-02-30, the "x" of 2025-1-1x. */
+forum_status_t fsi_date_parse_period(int64_t *first, int64_t *last,
+                                     const char *s, size_t len,
+                                     fsi_date_error_t *err);
+
 /* Writes t as "2025-01-23T14:43:00Z" (UTC, NUL-terminated). Any int64_t
  * is accepted; years beyond 9999 simply get more digits. */
 void fsi_date_format(char out[32], int64_t t);

@@ -113,12 +113,21 @@ static int read_phrase(parser_t *p, size_t pos, token_t *t)
     return 0;
 }
 
+/* "|" or the full-width "｜" of Chinese input methods: OR, wherever it
+ * is written (川普|拜登 is 川普 | 拜登). Returns its length. */
+static size_t bar_at(const parser_t *p, size_t pos)
+{
+    if (pos < p->len && p->q[pos] == '|')
+        return 1;
+    return pos < p->len && starts(p, pos, "\xEF\xBD\x9C") ? 3 : 0;
+}
+
 static int word_char_at(const parser_t *p, size_t pos)
 {
     size_t next;
     const char *closer = "\"";
     return pos < p->len && !is_space_at(p, pos, &next) &&
-           p->q[pos] != '(' && p->q[pos] != ')' &&
+           p->q[pos] != '(' && p->q[pos] != ')' && !bar_at(p, pos) &&
            !quote_open(p, pos, &closer);
 }
 
@@ -138,6 +147,35 @@ static int field_named(const char *s, size_t n, fsi_qkind_t *kind)
             return 1;
         }
     return 0;
+}
+
+/* board:news|tech reads as board:news OR the word "tech", which is
+ * not what anyone means: a word glued to "field:value|" is an error
+ * unless it is a field itself (board:news|board:tech). */
+static int bar_right_after_field(parser_t *p, const token_t *t,
+                                 size_t name_len)
+{
+    size_t bar = bar_at(p, t->end);
+    if (t->value_phrase || bar == 0)
+        return 0;
+    size_t word = t->end + bar, end = word;
+    while (word_char_at(p, end))
+        end++;
+    if (end == word)
+        return 0;
+    const char *colon = memchr(p->q + word, ':', end - word);
+    fsi_qkind_t kind;
+    if (colon && field_named(p->q + word, (size_t)(colon - p->q - word),
+                             &kind))
+        return 0;
+    const char *w = p->q + t->start;
+    int field_len = fsi_utf8_clip(w, t->end - t->start, 40);
+    int word_len = fsi_utf8_clip(p->q + word, end - word, 40);
+    fail(p, word, "\"%.*s\" after \"%.*s|\" would be searched as a word: "
+         "write %.*s|%.*s:%.*s for either, or put spaces around | to "
+         "search for the word", word_len, p->q + word, field_len, w,
+         field_len, w, (int)name_len, w, word_len, p->q + word);
+    return 1;
 }
 
 static void next_token(parser_t *p)
@@ -160,15 +198,31 @@ static void next_token(parser_t *p)
         t->end = ++p->pos;
         return;
     }
+    if (bar_at(p, p->pos)) {
+        t->kind = T_OR;
+        p->pos += bar_at(p, p->pos);
+        t->end = p->pos;
+        return;
+    }
     if (quote_open(p, p->pos, &closer)) {
         t->kind = T_PHRASE;
-        if (read_phrase(p, p->pos, t) == 0)
-            p->pos = t->end;
+        if (read_phrase(p, p->pos, t) != 0)
+            return;
+        p->pos = t->end;
+        /* Quotes around nothing (or only spaces) would search for
+         * nothing at all. */
+        size_t i = t->value_start;
+        while (i < t->value_end && is_space_at(p, i, &next))
+            i = next;
+        if (i >= t->value_end)
+            fail(p, t->start, "empty phrase: put the text to search for "
+                 "between the quotes");
         return;
     }
     /* A lone minus is a negation missing its term, not text. */
-    if (c == '-' && (p->pos + 1 == p->len || is_space_at(p, p->pos + 1,
-                                                          &next))) {
+    if (c == '-' && (p->pos + 1 == p->len ||
+                     is_space_at(p, p->pos + 1, &next) ||
+                     p->q[p->pos + 1] == ')' || bar_at(p, p->pos + 1))) {
         fail(p, p->pos, "- needs a term right after it (quote \"-\" to "
              "search for it)");
         return;
@@ -193,7 +247,8 @@ static void next_token(parser_t *p)
 
     size_t n = end - p->pos;
     const char *w = p->q + p->pos;
-    if ((n == 2 && memcmp(w, "OR", 2) == 0) || (n == 1 && *w == '|'))
+    /* Operators are upper case only: and, or, not are words. */
+    if (n == 2 && memcmp(w, "OR", 2) == 0)
         t->kind = T_OR;
     else if (n == 3 && memcmp(w, "AND", 3) == 0)
         t->kind = T_AND;
@@ -235,6 +290,8 @@ static void next_token(parser_t *p)
                      fsi_utf8_clip(w, name_len, 40), w);
                 return;
             }
+            if (bar_right_after_field(p, t, name_len))
+                return;
         }
     }
     p->pos = t->end;
@@ -299,99 +356,173 @@ static int parse_int(const char *s, size_t n, int64_t *out)
     return 0;
 }
 
-/* The last second of the period a partial date names ("2025-01" ends
- * on 2025-01-31T23:59:59). */
-static int date_period(const char *s, size_t n, int64_t *first,
-                       int64_t *last)
+/* A byte range of the query. */
+typedef struct span {
+    size_t start, end;
+} span_t;
+
+/* One end of a floor range. */
+static int floor_bound(parser_t *p, span_t b, int64_t *out)
 {
-    if (fsi_date_parse(first, s, n) != FORUM_OK)
-        return -1;
-    char next[32];
-    int64_t y, m;
-    if (n == 4 && parse_int(s, 4, &y) == 0) {
-        snprintf(next, sizeof next, "%04lld", (long long)y + 1);
-    } else if (n == 7 && s[4] == '-' && parse_int(s, 4, &y) == 0 &&
-               parse_int(s + 5, 2, &m) == 0) {
-        if (m == 12)
-            snprintf(next, sizeof next, "%04lld-01", (long long)y + 1);
-        else
-            snprintf(next, sizeof next, "%04lld-%02lld", (long long)y,
-                     (long long)m + 1);
-    } else if (n == 10) {
-        *last = *first + 86399;
+    const char *s = p->q + b.start;
+    if (parse_int(s, b.end - b.start, out) == 0)
         return 0;
-    } else {
-        *last = *first; /* A full timestamp names one second. */
-        return 0;
-    }
-    int64_t following;
-    if (fsi_date_parse(&following, next, strlen(next)) != FORUM_OK)
-        return -1;
-    *last = following - 1;
-    return 0;
+    fail(p, b.start, "floor \"%.*s\" is not a number",
+         fsi_utf8_clip(s, b.end - b.start, 40), s);
+    return -1;
 }
 
-/* floor:N, floor:A..B, floor:A.., floor:..B and the same for date. */
-static int parse_range(parser_t *p, fsi_qnode_t *n, size_t start, size_t end)
+/* One end of a date range: the period it names (date.h), the error at
+ * the part of the date that is wrong. */
+static int date_bound(parser_t *p, span_t b, int64_t *first, int64_t *last)
 {
-    const char *s = p->q + start;
-    size_t len = end - start;
-    const char *dots = NULL;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (s[i] == '.' && s[i + 1] == '.') {
-            dots = s + i;
-            break;
-        }
-    size_t lo_len = dots ? (size_t)(dots - s) : len;
-    const char *hi = dots ? dots + 2 : s;
-    size_t hi_len = dots ? len - lo_len - 2 : len;
-    const char *what = n->kind == FSI_Q_FLOOR ? "floor" : "date";
+    const char *s = p->q + b.start;
+    fsi_date_error_t err;
+    if (fsi_date_parse_period(first, last, s, b.end - b.start, &err) ==
+        FORUM_OK)
+        return 0;
+    fail(p, b.start + err.offset, "bad date \"%.*s\": %s",
+         fsi_utf8_clip(s, b.end - b.start, 40), s, err.message);
+    return -1;
+}
 
-    if (dots && lo_len == 0 && hi_len == 0) {
-        fail(p, start, "empty %s range", what);
+/* floor:N, floor:A..B, floor:A.., floor:..B and the same for date:
+ * lo and hi are the bounds as written (either may be empty), dots
+ * whether ".." was, whole the text to quote in messages. */
+static int parse_range(parser_t *p, fsi_qnode_t *n, span_t lo, int dots,
+                       span_t hi, span_t whole)
+{
+    const char *what = n->kind == FSI_Q_FLOOR ? "floor" : "date";
+    const char *s = p->q + whole.start;
+    size_t len = whole.end - whole.start;
+    int has_lo = lo.end > lo.start, has_hi = dots && hi.end > hi.start;
+
+    if (dots && !has_lo && !has_hi) {
+        fail(p, whole.start, "empty %s range", what);
         return -1;
     }
     if (n->kind == FSI_Q_FLOOR) {
-        if (lo_len && parse_int(s, lo_len, &n->lo) != 0) {
-            fail(p, start, "floor \"%.*s\" is not a number",
-                 fsi_utf8_clip(s, lo_len, 40), s);
+        if (has_lo && floor_bound(p, lo, &n->lo) != 0)
             return -1;
-        }
-        if (dots && hi_len && parse_int(hi, hi_len, &n->hi) != 0) {
-            fail(p, (size_t)(hi - p->q), "floor \"%.*s\" is not a number",
-                 fsi_utf8_clip(hi, hi_len, 40), hi);
+        if (has_hi && floor_bound(p, hi, &n->hi) != 0)
             return -1;
-        }
         if (!dots)
             n->hi = n->lo;
     } else {
         int64_t first, last;
-        if (lo_len) {
-            if (date_period(s, lo_len, &first, &last) != 0) {
-                fail(p, start, "bad date \"%.*s\" (use YYYY, YYYY-MM or "
-                     "YYYY-MM-DD)", fsi_utf8_clip(s, lo_len, 40), s);
+        if (has_lo) {
+            if (date_bound(p, lo, &first, &last) != 0)
                 return -1;
-            }
             n->lo = first;
             if (!dots)
                 n->hi = last;
         }
-        if (dots && hi_len) {
-            if (date_period(hi, hi_len, &first, &last) != 0) {
-                fail(p, (size_t)(hi - p->q), "bad date \"%.*s\" (use YYYY, "
-                     "YYYY-MM or YYYY-MM-DD)", fsi_utf8_clip(hi, hi_len, 40),
-                     hi);
+        if (has_hi) {
+            if (date_bound(p, hi, &first, &last) != 0)
                 return -1;
-            }
             n->hi = last;
         }
     }
     if (n->lo > n->hi) {
-        fail(p, start, "empty %s range: %.*s", what,
+        fail(p, whole.start, "empty %s range: %.*s", what,
              fsi_utf8_clip(s, len, 40), s);
         return -1;
     }
     return 0;
+}
+
+/* Whether the current token is a word that could be a bound of a
+ * floor or date range. */
+static int tok_is_bound(parser_t *p, fsi_qkind_t kind)
+{
+    if (p->tok.kind != T_WORD)
+        return 0;
+    const char *s = p->q + p->tok.value_start;
+    size_t len = p->tok.value_end - p->tok.value_start;
+    int64_t a, b;
+    return kind == FSI_Q_FLOOR ? parse_int(s, len, &a) == 0
+                               : fsi_date_parse_period(&a, &b, s, len,
+                                                       NULL) == FORUM_OK;
+}
+
+/* The current token starts with ".." (and is "..", or ".." and a digit):
+ * the continuation of a range typed with a space before it. */
+static int tok_continues_range(const parser_t *p)
+{
+    const char *s = p->q + p->tok.value_start;
+    size_t len = p->tok.value_end - p->tok.value_start;
+    return p->tok.kind == T_WORD && len >= 2 && s[0] == '.' && s[1] == '.'
+           && (len == 2 || (s[2] >= '0' && s[2] <= '9'));
+}
+
+/* A floor: or date: field whose token t has just been read (the parser
+ * is on the next token). Ranges are written without spaces, but
+ * "floor:1 .. 3", "floor:1 ..3" and "floor:.. 3" can only mean 1..3 and
+ * ..3, so the range goes on into the next tokens; "floor:1.. 3" could be
+ * floor:1.. and the word 3, or 1..3, so it is an error. */
+static int parse_range_field(parser_t *p, fsi_qnode_t *n, const token_t *t)
+{
+    span_t value = {t->value_start, t->value_end}, lo = value, hi = {0, 0};
+    span_t whole = value;
+    const char *s = p->q + value.start;
+    size_t len = value.end - value.start;
+    int dots = 0;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '.' && s[i + 1] == '.') {
+            dots = 1;
+            lo.end = value.start + i;
+            hi = (span_t){value.start + i + 2, value.end};
+            break;
+        }
+    /* What is wrong with the value itself is reported first. */
+    int64_t x, y;
+    if (lo.end > lo.start &&
+        (n->kind == FSI_Q_FLOOR ? floor_bound(p, lo, &x)
+                                : date_bound(p, lo, &x, &y)) != 0)
+        return -1;
+    if (hi.end > hi.start &&
+        (n->kind == FSI_Q_FLOOR ? floor_bound(p, hi, &x)
+                                : date_bound(p, hi, &x, &y)) != 0)
+        return -1;
+    next_token(p);
+    if (p->status != FORUM_OK)
+        return -1;
+    if (!dots && !t->value_phrase && tok_continues_range(p)) {
+        /* floor:1 ..3, floor:1 .. 3, floor:1 .. */
+        dots = 1;
+        hi = (span_t){p->tok.value_start + 2, p->tok.value_end};
+        whole.end = p->tok.end;
+        int alone = hi.start == hi.end;
+        next_token(p);
+        if (p->status != FORUM_OK)
+            return -1;
+        if (alone && p->tok.kind == T_WORD) {
+            hi = (span_t){p->tok.value_start, p->tok.value_end};
+            whole.end = p->tok.end;
+            next_token(p);
+            if (p->status != FORUM_OK)
+                return -1;
+        }
+    } else if (dots && hi.start == hi.end && tok_is_bound(p, n->kind)) {
+        if (lo.start == lo.end) {
+            /* floor:.. 3 */
+            hi = (span_t){p->tok.value_start, p->tok.value_end};
+            whole.end = p->tok.end;
+            next_token(p);
+            if (p->status != FORUM_OK)
+                return -1;
+        } else {
+            int a = fsi_utf8_clip(s, len, 40);
+            int b = fsi_utf8_clip(p->q + p->tok.value_start,
+                                  p->tok.value_end - p->tok.value_start, 40);
+            fail(p, p->tok.start, "a range has no spaces: write %s:%.*s%.*s "
+                 "for a range, or quote \"%.*s\" to search for it",
+                 n->kind == FSI_Q_FLOOR ? "floor" : "date", a, s, b,
+                 p->q + p->tok.value_start, b, p->q + p->tok.value_start);
+            return -1;
+        }
+    }
+    return parse_range(p, n, lo, dots, hi, whole);
 }
 
 static fsi_qnode_t *parse_or(parser_t *p);
@@ -436,9 +567,11 @@ static fsi_qnode_t *parse_primary(parser_t *p)
         if (n == NULL || set_text(p, n, t.value_start, t.value_end) != 0)
             break;
         n->phrase = t.value_phrase;
-        if ((t.field == FSI_Q_FLOOR || t.field == FSI_Q_DATE) &&
-            parse_range(p, n, t.value_start, t.value_end) != 0)
-            break;
+        if (t.field == FSI_Q_FLOOR || t.field == FSI_Q_DATE) {
+            if (parse_range_field(p, n, &t) != 0)
+                break;
+            return n;
+        }
         next_token(p);
         return n;
     case T_RPAREN:

@@ -1,14 +1,21 @@
 /* forumsearch — private: the query language, parsed into a tree.
  *
  *   query   := or ( EOF )
- *   or      := and ( "OR" and )*
+ *   or      := and ( ("OR" | "|") and )*
  *   and     := unary ( ["AND"] unary )*
  *   unary   := ("-" | "NOT") unary | primary
  *   primary := "(" or ")" | FIELD ":" value | PHRASE | WORD
  *
- * Phrases use ASCII quotes "..." or Chinese quotes “...”. FIELD is one of
- * author, title, board, thread, floor, date. Errors carry a 1-based
- * column counted in characters.
+ * Phrases use ASCII quotes "..." or Chinese quotes “...”; an empty one is
+ * an error. FIELD is one of author, title, board, thread, floor, date.
+ * Operators are upper case only: and, or, not are words like any other.
+ * "|" and the full-width "｜" are OR wherever they stand (川普|拜登), like
+ * parentheses; "board:news|tech" is an error (tech would be a word).
+ * floor: and date: take N, A..B, A.. or ..B; "floor:1 .. 3", "floor:1
+ * ..3" and "floor:.. 3" are read as the range, "floor:1.. 3" (the range
+ * 1.. and the word 3?) is an error. A date bound is the whole period it
+ * names (date.h: fsi_date_parse_period). Errors carry a 1-based column
+ * counted in characters.
  */
 #ifndef FORUMSEARCH_QUERY_PARSE_H
 #define FORUMSEARCH_QUERY_PARSE_H

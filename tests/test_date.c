@@ -263,9 +263,136 @@ static void test_round_trip(void)
     }
 }
 
+/* Dates as the periods they name, for date: in queries. */
+static const struct {
+    const char *input;
+    int64_t first, last;
+} period_cases[] = {
+    {"2025", 1735689600, 1767225599},
+    {"2025-1", 1735689600, 1738367999},
+    {"2025-01", 1735689600, 1738367999},
+    {"2025-12", 1764547200, 1767225599},
+    {"2024-2", 1706745600, 1709251199},           /* A leap February. */
+    {"2025-5-30", 1748563200, 1748649599},
+    {"2025-05-30", 1748563200, 1748649599},
+    {"2025-01-1", 1735689600, 1735775999},
+    {"2025-1-01", 1735689600, 1735775999},
+    {"2025-01-22T13:40", 1737553200, 1737553259}, /* A minute. */
+    {"2025-01-22T13:40:20", 1737553220, 1737553220},
+    {"2025-01-22T13:40:20.5Z", 1737553220, 1737553220},
+    {"2025-01-22T13:40+08:00", 1737524400, 1737524459},
+    {"2025年", 1735689600, 1767225599},
+    {"2025年1月", 1735689600, 1738367999},
+    {"2025年5月30日", 1748563200, 1748649599},
+    {"2025年1月23日 6点 PT", 1737640800, 1737644399}, /* An hour. */
+    {"9999", 253370764800, 253402300799},
+    {" 2025-1 ", 1735689600, 1738367999},
+};
+
+/* What is wrong, and the byte where it is. */
+static const struct {
+    const char *input;
+    size_t offset;
+    const char *message;
+} period_errors[] = {
+    {"2025-13", 5, "there is no month 13"},
+    {"2025-0", 5, "there is no month 0"},
+    {"2025-02-30", 8, "2025-02 has 28 days"},
+    {"2024-2-30", 7, "2024-02 has 29 days"},
+    {"2025-04-31", 8, "2025-04 has 30 days"},
+    {"2025-1-32", 7, "there is no day 32"},
+    {"2025-1-0", 7, "there is no day 0"},
+    {"2025-1-1x", 8, "\"x\" after the day (dates are YYYY, YYYY-MM or "
+                     "YYYY-MM-DD, optionally followed by THH:MM or "
+                     "THH:MM:SS and a zone)"},
+    {"2025-1x", 6, "\"x\" after the month (dates are YYYY, YYYY-MM or "
+                   "YYYY-MM-DD, optionally followed by THH:MM or "
+                   "THH:MM:SS and a zone)"},
+    {"2025x", 4, "\"x\" after the year (dates are YYYY, YYYY-MM or "
+                 "YYYY-MM-DD, optionally followed by THH:MM or "
+                 "THH:MM:SS and a zone)"},
+    {"2025-", 5, "the month is missing"},
+    {"2025-1-", 7, "the day is missing"},
+    {"2025-x", 5, "\"x\" where the month should be"},
+    {"2025-123", 5, "a month has one or two digits"},
+    {"2025-1-123", 7, "a day has one or two digits"},
+    {"25-1-1", 0, "a date starts with a four-digit year (dates are YYYY, "
+                  "YYYY-MM or YYYY-MM-DD, optionally followed by THH:MM or "
+                  "THH:MM:SS and a zone)"},
+    {"", 0, "the date is empty"},
+    {"2025-1T13:40", 6, "a time needs a whole date (YYYY-MM-DD)"},
+    {"2025-01-22T25:00", 11, "bad time or zone \"25:00\" (dates are YYYY, "
+                             "YYYY-MM or YYYY-MM-DD, optionally followed by "
+                             "THH:MM or THH:MM:SS and a zone)"},
+    {"2025-01-22T13:40 XYZ", 11, "bad time or zone \"13:40 XYZ\" (dates are "
+                                 "YYYY, YYYY-MM or YYYY-MM-DD, optionally "
+                                 "followed by THH:MM or THH:MM:SS and a "
+                                 "zone)"},
+    {"2025年13月", 7, "there is no month 13"},
+    {"2025年2月30日", 11, "2025-02 has 28 days"},
+    {"2025年1月23", 13, "日 should follow the day"},
+    {"2025年 1x", 9, "月 should follow the month"},
+};
+
+static void test_periods(void)
+{
+    PHASE("periods");
+    for (size_t i = 0; i < sizeof period_cases / sizeof period_cases[0];
+         i++) {
+        int64_t first = 1, last = 2;
+        fsi_date_error_t err;
+        const char *in = period_cases[i].input;
+        if (fsi_date_parse_period(&first, &last, in, strlen(in), &err) !=
+            FORUM_OK)
+            TEST_FAIL("\"%s\": %s", in, err.message);
+        if (first != period_cases[i].first || last != period_cases[i].last)
+            TEST_FAIL("\"%s\": got %lld..%lld, want %lld..%lld", in,
+                      (long long)first, (long long)last,
+                      (long long)period_cases[i].first,
+                      (long long)period_cases[i].last);
+        /* The first second is what fsi_date_parse() reads. */
+        int64_t t;
+        CHECK_EQ_INT(fsi_date_parse(&t, in, strlen(in)), FORUM_OK);
+        CHECK_EQ_INT(t, first);
+    }
+
+    PHASE("period errors: message and offset");
+    for (size_t i = 0; i < sizeof period_errors / sizeof period_errors[0];
+         i++) {
+        int64_t first = 1, last = 2;
+        fsi_date_error_t err;
+        const char *in = period_errors[i].input;
+        test_phase = in;
+        CHECK_EQ_INT(fsi_date_parse_period(&first, &last, in, strlen(in),
+                                           &err), FORUM_EINVAL);
+        CHECK_EQ_INT(first, 1);
+        CHECK_EQ_INT(last, 2);
+        CHECK_EQ_STR(err.message, period_errors[i].message);
+        CHECK_EQ_INT(err.offset, period_errors[i].offset);
+    }
+    /* Every bad date of fsi_date_parse() is bad here too, with a reason
+     * and an offset inside the text. */
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        int64_t first, last;
+        fsi_date_error_t err;
+        const char *in = bad_cases[i];
+        test_phase = in;
+        CHECK_EQ_INT(fsi_date_parse_period(&first, &last, in, strlen(in),
+                                           &err), FORUM_EINVAL);
+        CHECK(err.message[0] != '\0');
+        CHECK(err.offset <= strlen(in));
+    }
+    int64_t first, last;
+    CHECK_EQ_INT(fsi_date_parse_period(&first, &last, "2025-13", 7, NULL),
+                 FORUM_EINVAL);
+    CHECK_EQ_INT(fsi_date_parse_period(&first, &last, NULL, 0, NULL),
+                 FORUM_EINVAL);
+}
+
 int main(void)
 {
     test_good_dates();
+    test_periods();
     test_bad_dates();
     test_length_is_respected();
     test_format();

@@ -38,6 +38,40 @@ static const struct {
     {"date:2024", "date:1704067200..1735689599"},
     {"　川普　", "\"川普\""}, /* Ideographic spaces. */
     {"a | b", "OR(\"a\", \"b\")"},
+    /* Dates name a whole year, month or day, padded or not, at either
+     * end of a range. */
+    {"date:2025-5-30", "date:1748563200..1748649599"},
+    {"date:2025-05-30", "date:1748563200..1748649599"},
+    {"date:2025-1", "date:1735689600..1738367999"},
+    {"date:2025-01-1", "date:1735689600..1735775999"},
+    {"date:2025-1..2025-2", "date:1735689600..1740787199"},
+    {"date:2025-1-1..2025-1-31", "date:1735689600..1738367999"},
+    {"date:..2025-1", "date:..1738367999"},
+    {"date:2025-12-1..", "date:1764547200.."},
+    {"date:2025-01-22T13:40", "date:1737553200..1737553259"},
+    {"date:2025年1月", "date:1735689600..1738367999"},
+    {"date:\"2025年1月23日 6点 PT\"", "date:1737640800..1737644399"},
+    /* | is OR wherever it is written, also full-width. */
+    {"川普|拜登", "OR(\"川普\", \"拜登\")"},
+    {"川普｜拜登", "OR(\"川普\", \"拜登\")"},
+    {"a|b c", "OR(\"a\", AND(\"b\", \"c\"))"},
+    {"(川普|拜登)-特朗普", "AND(OR(\"川普\", \"拜登\"), NOT(\"特朗普\"))"},
+    {"board:news|board:tech", "OR(board:\"news\", board:\"tech\")"},
+    {"board:news | tech", "OR(board:\"news\", \"tech\")"},
+    {"\"a|b\"", "\"a|b\""},
+    /* Operators are upper case: and, or, not are words to search for. */
+    {"川普 or 拜登", "AND(\"川普\", \"or\", \"拜登\")"},
+    {"rock and roll", "AND(\"rock\", \"and\", \"roll\")"},
+    {"not 川普", "AND(\"not\", \"川普\")"},
+    /* A range typed with spaces around its .. is still the range. */
+    {"floor:1 .. 3", "floor:1..3"},
+    {"floor:1 ..3", "floor:1..3"},
+    {"floor:1 ..", "floor:1.."},
+    {"floor:.. 3", "floor:..3"},
+    {"floor:1 .. 3 川普", "AND(floor:1..3, \"川普\")"},
+    {"floor:1.. 川普", "AND(floor:1.., \"川普\")"},
+    {"date:2025-1 .. 2025-3", "date:1735689600..1743465599"},
+    {"(floor:1 .. 3)", "floor:1..3"},
 };
 
 static const struct {
@@ -58,8 +92,51 @@ static const struct {
     {"floor:x", 7, "floor \"x\" is not a number"},
     {"floor:5..2", 7, "empty floor range: 5..2"},
     {"floor:..", 7, "empty floor range"},
-    {"date:2025-13", 6, "bad date \"2025-13\" (use YYYY, YYYY-MM or "
-                        "YYYY-MM-DD)"},
+    {"date:2025-13", 11, "bad date \"2025-13\": there is no month 13"},
+    {"date:2025-02-30", 14, "bad date \"2025-02-30\": 2025-02 has 28 days"},
+    {"date:2025-1-1x", 14, "bad date \"2025-1-1x\": \"x\" after the day "
+                           "(dates are YYYY, YYYY-MM or YYYY-MM-DD, "
+                           "optionally followed by THH:MM or THH:MM:SS and "
+                           "a zone)"},
+    {"date:2025-1..2025-13", 19, "bad date \"2025-13\": there is no month "
+                                 "13"},
+    {"date:2025-1 .. 2025-13", 21, "bad date \"2025-13\": there is no "
+                                   "month 13"},
+    {"date:yesterday", 6, "bad date \"yesterday\": a date starts with a "
+                          "four-digit year (dates are YYYY, YYYY-MM or "
+                          "YYYY-MM-DD, optionally followed by THH:MM or "
+                          "THH:MM:SS and a zone)"},
+    {"date:2025-1-1x \"", 14, "bad date \"2025-1-1x\": \"x\" after the "
+                             "day (dates are YYYY, YYYY-MM or YYYY-MM-DD, "
+                             "optionally followed by THH:MM or THH:MM:SS "
+                             "and a zone)"},
+    /* Quotes around nothing. */
+    {"\"\"", 1, "empty phrase: put the text to search for between the "
+               "quotes"},
+    {"川普 “”", 4, "empty phrase: put the text to search for between the "
+                  "quotes"},
+    {"\" 　\"", 1, "empty phrase: put the text to search for between the "
+                  "quotes"},
+    /* | needs a term on each side. */
+    {"川普||拜登", 3, "OR needs a term after it"},
+    {"|川普", 1, "OR needs a term before it"},
+    {"川普|", 3, "OR needs a term after it"},
+    {"a -|b", 3, "- needs a term right after it (quote \"-\" to search "
+                 "for it)"},
+    {"(a -)", 4, "- needs a term right after it (quote \"-\" to search "
+                 "for it)"},
+    {"board:news|tech", 12, "\"tech\" after \"board:news|\" would be "
+                            "searched as a word: write "
+                            "board:news|board:tech for either, or put "
+                            "spaces around | to search for the word"},
+    /* floor:1.. 3 could be floor:1.. and the word 3, or floor:1..3. */
+    {"floor:1.. 3", 11, "a range has no spaces: write floor:1..3 for a "
+                        "range, or quote \"3\" to search for it"},
+    {"date:2025-01.. 2025-03", 16, "a range has no spaces: write "
+                                   "date:2025-01..2025-03 for a range, or "
+                                   "quote \"2025-03\" to search for it"},
+    {"floor:1 .. x", 12, "floor \"x\" is not a number"},
+    {"floor:3 .. 1", 7, "empty floor range: 3 .. 1"},
     {"date:2025-02..2025-01", 6, "empty date range: 2025-02..2025-01"},
     {"OR a", 1, "OR needs a term before it"},
     {"a OR", 3, "OR needs a term after it"},
