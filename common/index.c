@@ -45,6 +45,12 @@ typedef struct run {
     /* Paths below the root that could not be read this run: the posts
      * indexed from them before are kept, not taken for deleted. */
     file_list_t unreadable;
+    /* The current file's earlier posts are deleted just before its first
+     * new thread is written, so a file that yields nothing can keep them
+     * (keep_old_posts: forum_db_index_buffer's "a failed call changes
+     * nothing") or lose them (a tree's file must match a clean index). */
+    int old_posts_deleted;
+    int keep_old_posts;
     forum_index_stats_t scratch_stats; /* When the caller wants none. */
 } run_t;
 
@@ -361,9 +367,15 @@ static void bound_post(run_t *run, fsi_post_t *post)
            FSI_MAX_POST_BYTES);
 }
 
+static forum_status_t delete_file_posts(run_t *run, const char *rel);
+
 static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
 {
     forum_status_t status = FORUM_OK;
+    if (!run->old_posts_deleted) {
+        status = delete_file_posts(run, run->rel);
+        run->old_posts_deleted = 1;
+    }
     for (size_t i = 0; status == FORUM_OK && i < thread->n_posts; i++) {
         bound_post(run, &thread->posts[i]);
         status = index_post(run, thread, &thread->posts[i]);
@@ -521,9 +533,7 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
     forum_status_t status = names_from_path(run->rel, &id, &board);
     if (status != FORUM_OK)
         goto out;
-    status = delete_file_posts(run, run->rel);
-    if (status != FORUM_OK)
-        goto out;
+    run->old_posts_deleted = 0;
 
     status = fsi_text_to_utf8(&text, &text_len, run->display, bytes, len,
                               diag_forward, run);
@@ -550,6 +560,8 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
                 status = index_thread(run, &thread);
         }
     }
+    if (status == FORUM_OK && !run->old_posts_deleted && !run->keep_old_posts)
+        status = delete_file_posts(run, run->rel);
     if (status == FORUM_OK) {
         if (run->file_posts == 0) {
             run->stats->files_skipped++;
@@ -840,6 +852,11 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
     run->stats = stats;
     if (fsi_db_check(db) != FORUM_OK)
         return FORUM_EIO;
+    if (run->opts->version != FORUM_INDEX_OPTIONS_VERSION)
+        return fsi_db_fail(db, FORUM_EINVAL, "index options version %u; "
+                           "this library knows %u (use "
+                           "forum_index_options_init)", run->opts->version,
+                           FORUM_INDEX_OPTIONS_VERSION);
     if (!db->writable)
         return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
     return fsi_db_tokenizer(db, &run->tok);
@@ -918,7 +935,9 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     in_batch = 1;
     uint64_t batch_start_posts = 0;
     size_t batch_files = 0;
-    for (size_t i = 0; status == FORUM_OK && i < files.n; i++) {
+    int cancelled = 0;
+    for (size_t i = 0; status == FORUM_OK && !cancelled && i < files.n;
+         i++) {
         status = index_file(&run, root, root_key, files.rel[i]);
         batch_files++;
         if (status == FORUM_OK &&
@@ -936,8 +955,21 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
             batch_start_posts = stats->posts;
             batch_files = 0;
         }
-        if (opts->progress)
-            opts->progress(opts->progress_payload, i + 1, files.n);
+        if (status == FORUM_OK && opts->progress &&
+            opts->progress(opts->progress_payload, i + 1, files.n) != 0)
+            cancelled = 1;
+    }
+    /* A cancelled run keeps the whole files it indexed, like a batch
+     * boundary, and skips the removal pass (it saw only part of PATH). */
+    if (status == FORUM_OK && cancelled) {
+        status = fsi_xdb_end_batch(db->x, 1);
+        in_batch = 0;
+        status = status == FORUM_OK
+            ? fsi_db_fail(db, FORUM_ECANCELLED, "%s: cancelled after %zu "
+                          "of %zu files; those are committed", path,
+                          stats->files_indexed + stats->files_unchanged +
+                          stats->files_skipped, files.n)
+            : fsi_db_fail_shim(db, status);
     }
 
     /* Files indexed under this root before but gone now. */
@@ -972,25 +1004,137 @@ out:
     return status;
 }
 
+/* Why `name` cannot name a file under an indexed root, or NULL: it
+ * must be relative and stay below the root. */
+static const char *bad_name(const char *name)
+{
+    if (name[0] == '\0')
+        return "is empty";
+    if (name[0] == '/')
+        return "is absolute; give a path relative to the indexed root";
+    for (const char *part = name; *part; ) {
+        size_t n = strcspn(part, "/");
+        if (n == 0)
+            return "has an empty path component";
+        if ((n == 1 && part[0] == '.') ||
+            (n == 2 && part[0] == '.' && part[1] == '.'))
+            return "has a \".\" or \"..\" component; it must stay below "
+                   "the indexed root";
+        part += n;
+        if (*part == '/' && *++part == '\0')
+            return "ends with \"/\"";
+    }
+    return NULL;
+}
+
 forum_status_t forum_db_index_buffer(forum_db_t *db, const char *name,
                                      const char *bytes, size_t len,
                                      const forum_index_options_t *opts,
                                      forum_index_stats_t *stats)
 {
     run_t run;
-    if (db == NULL || name == NULL || name[0] == '\0' || name[0] == '/' ||
-        (bytes == NULL && len > 0))
+    if (db == NULL)
         return FORUM_EINVAL;
     forum_status_t status = prepare_run(&run, db, opts, stats);
+    const char *why = NULL;
+    if (status == FORUM_OK && name == NULL)
+        status = fsi_db_fail(db, FORUM_EINVAL, "no file name given");
+    else if (status == FORUM_OK && (why = bad_name(name)) != NULL)
+        status = fsi_db_fail(db, FORUM_EINVAL, "file name \"%s\" %s", name,
+                             why);
+    else if (status == FORUM_OK && bytes == NULL && len > 0)
+        status = fsi_db_fail(db, FORUM_EINVAL, "%s: no bytes given for a "
+                             "length of %zu", name, len);
     if (status == FORUM_OK) {
         run.rel = name;
         run.display = name;
+        run.keep_old_posts = 1;
         run.stats->files_seen = 1;
         status = index_bytes(&run, bytes ? bytes : "", len);
         if (status == FORUM_OK && run.stats->posts == 0)
-            status = fsi_db_fail(db, FORUM_EPARSE, "%s: no posts found",
-                                 name);
+            status = fsi_db_fail(db, FORUM_EPARSE, "%s: no posts found; "
+                                 "the posts indexed under this name before "
+                                 "are kept", name);
     }
+    finish_run(&run);
+    return status;
+}
+
+typedef struct stamp_removal {
+    forum_db_t *db;
+    const char *rel;
+    forum_status_t status;
+} stamp_removal_t;
+
+/* Forgets a file's size and mtime under every root, so that a later
+ * forum_db_index_path() of a root that still holds it indexes it again. */
+static int remove_stamp(void *payload, const char *key, size_t key_len)
+{
+    stamp_removal_t *r = payload;
+    char *value = NULL;
+    size_t value_len = 0;
+    r->status = fsi_xdb_get_metadata(r->db->x, key, key_len, &value,
+                                     &value_len);
+    size_t stamp_len = r->status == FORUM_OK ? strnlen(value, value_len) : 0;
+    if (r->status == FORUM_OK && stamp_len < value_len &&
+        strcmp(value + stamp_len + 1, r->rel) == 0)
+        r->status = fsi_xdb_set_metadata(r->db->x, key, key_len, "", 0);
+    free(value);
+    return r->status != FORUM_OK;
+}
+
+forum_status_t forum_db_remove(forum_db_t *db, forum_remove_kind_t kind,
+                               const char *key, uint64_t *posts_removed)
+{
+    run_t run;
+    if (posts_removed)
+        *posts_removed = 0;
+    if (db == NULL)
+        return FORUM_EINVAL;
+    forum_status_t status = prepare_run(&run, db, NULL, NULL);
+    const char *why = NULL;
+    if (status == FORUM_OK && key == NULL)
+        status = fsi_db_fail(db, FORUM_EINVAL, "nothing named to remove");
+    else if (status == FORUM_OK && kind == FORUM_REMOVE_FILE &&
+             (why = bad_name(key)) != NULL)
+        status = fsi_db_fail(db, FORUM_EINVAL, "file name \"%s\" %s", key,
+                             why);
+    else if (status == FORUM_OK && kind != FORUM_REMOVE_FILE &&
+             kind != FORUM_REMOVE_THREAD)
+        status = fsi_db_fail(db, FORUM_EINVAL, "unknown kind of removal %d",
+                             (int)kind);
+    fsi_buf_t term = FSI_BUF_INIT;
+    uint64_t before = 0, after = 0;
+    if (status == FORUM_OK)
+        status = fsi_xdb_doccount(db->x, &before);
+    if (status == FORUM_OK && kind == FORUM_REMOVE_FILE) {
+        status = delete_file_posts(&run, key);
+        stamp_removal_t r = {db, key, FORUM_OK};
+        if (status == FORUM_OK)
+            status = fsi_xdb_metadata_keys(db->x, FSI_META_FILE,
+                                           strlen(FSI_META_FILE),
+                                           remove_stamp, &r);
+        if (status == FORUM_OK)
+            status = r.status;
+    } else if (status == FORUM_OK) {
+        fsi_make_key(&term, FSI_PREFIX_THREAD, key, strlen(key));
+        status = term.failed ? FORUM_ENOMEM
+                 : fsi_xdb_delete_by_term(db->x, term.data, term.len);
+        fsi_make_key(&term, FSI_META_THREAD, key, strlen(key));
+        if (status == FORUM_OK)
+            status = term.failed ? FORUM_ENOMEM
+                     : fsi_xdb_set_metadata(db->x, term.data, term.len, "",
+                                            0);
+    }
+    if (status == FORUM_OK)
+        status = fsi_xdb_doccount(db->x, &after);
+    if (status == FORUM_OK && posts_removed)
+        *posts_removed = before - after;
+    if (status == FORUM_ENOMEM && db->error[0] == '\0')
+        fsi_db_fail(db, status, "out of memory");
+    else if (status != FORUM_OK && db->error[0] == '\0')
+        fsi_db_fail_shim(db, status);
+    fsi_buf_free(&term);
     finish_run(&run);
     return status;
 }

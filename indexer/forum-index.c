@@ -1,7 +1,9 @@
 /* forum-index: builds or updates a forumsearch database from thread
  * files. A thin layer over forum_db_index_path(). */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,8 @@ static void usage(FILE *out)
 "Exit status: 0 all indexed; 1 indexed, but some input was skipped or\n"
 "could not be read; 2 usage error; 3 database or I/O error; 4 a PATH does\n"
 "not exist (the others are indexed; none existing: DB is not touched);\n"
-"75 database locked.\n");
+"75 database locked; 130 interrupted (SIGINT or SIGTERM: the run stops\n"
+"after the current file and keeps the files indexed so far).\n");
 }
 
 typedef struct cli {
@@ -78,16 +81,29 @@ static void on_diag(void *payload, const char *path, size_t line,
             message);
 }
 
-static void on_progress(void *payload, uint64_t done, uint64_t total)
+/* Set by SIGINT/SIGTERM: the run stops after the file it is on, keeping
+ * the files indexed so far (forum_index_options_t.progress). */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int on_progress(void *payload, uint64_t done, uint64_t total)
 {
     cli_t *cli = payload;
+    if (stop_requested)
+        return 1;
     if (!cli->progress || total == 0)
-        return;
+        return 0;
     int width = 30, filled = (int)(done * (uint64_t)width / total);
     fprintf(stderr, "\r\033[K[%.*s%*s] %llu/%llu files", filled,
             "##############################", width - filled, "",
             (unsigned long long)done, (unsigned long long)total);
     cli->progress_shown = true;
+    return 0;
 }
 
 static int exit_for(forum_status_t status)
@@ -159,6 +175,12 @@ int main(int argc, char **argv)
     if (missing && missing == argc - optind - 1)
         return EXIT_NO_PATH;
 
+    struct sigaction stop = {0};
+    stop.sa_handler = request_stop;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
+
     const char *db_path = argv[optind];
     char *errmsg = NULL;
     forum_db_t *db = NULL;
@@ -199,6 +221,12 @@ int main(int argc, char **argv)
             fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
             missing++;
             continue;
+        }
+        if (status == FORUM_ECANCELLED) {
+            fprintf(stderr, PROGRAM ": interrupted: %s\n",
+                    forum_db_last_error(db));
+            exit_code = EXIT_INTERRUPTED;
+            break;
         }
         if (status != FORUM_OK) {
             fprintf(stderr, PROGRAM ": %s: %s\n", argv[i],

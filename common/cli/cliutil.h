@@ -18,7 +18,8 @@ enum {
                               database error. */
     EXIT_RUNTIME = 3,      /* forum-index: the database failed. */
     EXIT_NO_PATH = 4,      /* forum-index: a PATH does not exist. */
-    EXIT_TEMPFAIL = 75     /* forum-index: locked by another writer. */
+    EXIT_TEMPFAIL = 75,    /* forum-index: locked by another writer. */
+    EXIT_INTERRUPTED = 130 /* forum-index: stopped by SIGINT/SIGTERM. */
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color_t;

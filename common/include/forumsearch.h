@@ -74,6 +74,7 @@ typedef enum forum_status {
 /** A short English description of a status ("database is locked").
  *  Never NULL; the string is static. */
 FORUM_API const char *forum_status_to_string(forum_status_t status);
+    FORUM_ECANCELLED, /**< The caller's progress callback asked to stop. */
 
 /** "0.1.0". Static string. */
 FORUM_API const char *forum_version_string(void);
@@ -115,7 +116,7 @@ typedef void (*forum_diag_fn)(void *payload, const char *path, size_t line,
 /* Options                                                            */
 /* ------------------------------------------------------------------ */
 
-#define FORUM_INDEX_OPTIONS_VERSION 1
+#define FORUM_INDEX_OPTIONS_VERSION 2
 
 /** Options for forum_db_index_path() and forum_db_index_buffer(). */
 typedef struct forum_index_options {
@@ -127,8 +128,11 @@ typedef struct forum_index_options {
     /** Where problems with input files go (NULL: dropped). */
     forum_diag_fn diag;
     void *diag_payload;
-    /** Called after each file: files done, files in total (0 if unknown). */
-    void (*progress)(void *payload, uint64_t done, uint64_t total);
+    /** Called after each file: files done, files in total (0 if unknown).
+     *  Returning nonzero cancels the run: the files indexed so far are
+     *  committed (whole files only), files that vanished are not looked
+     *  for, and the call returns FORUM_ECANCELLED. */
+    int (*progress)(void *payload, uint64_t done, uint64_t total);
     void *progress_payload;
 } forum_index_options_t;
 
@@ -306,6 +310,29 @@ typedef struct forum_hit {
     double score;           /**< Higher is better; 0 when sorted. */
     uint64_t thread_matches;/**< Posts of this thread that matched. */
     uint32_t rank;          /**< 0-based rank in the whole result list. */
+/** What forum_db_remove() removes. */
+typedef enum forum_remove_kind {
+    /** The posts indexed from one file: @p key is its path relative to
+     *  the indexed root (as forum_db_index_buffer() names it). A later
+     *  forum_db_index_path() of a root that still holds the file indexes
+     *  it again. */
+    FORUM_REMOVE_FILE = 0,
+    /** Every post of one thread: @p key is its thread id. */
+    FORUM_REMOVE_THREAD = 1
+} forum_remove_kind_t;
+
+/**
+ * Deletes posts (pending until commit, like indexing). Removing what is
+ * not there is not an error: @p posts_removed says 0.
+ * @param[out] posts_removed  optional: how many posts went.
+ * @return FORUM_OK; FORUM_EINVAL (read-only handle, bad @p key or
+ *         @p kind); FORUM_EIO; FORUM_ENOMEM.
+ */
+FORUM_API forum_status_t forum_db_remove(forum_db_t *db,
+                                         forum_remove_kind_t kind,
+                                         const char *key,
+                                         uint64_t *posts_removed);
+
 } forum_hit_t;
 
 /** A highlighted excerpt of a post. */
