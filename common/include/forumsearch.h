@@ -68,13 +68,13 @@ typedef enum forum_status {
     FORUM_EIO,        /**< File system error or a corrupt database. */
     FORUM_EINVAL,     /**< A bad argument. */
     FORUM_EINTERNAL,  /**< A bug, or an error from a library we use. */
+    FORUM_ECANCELLED, /**< The caller's progress callback asked to stop. */
     FORUM_STATUS_LAST
 } forum_status_t;
 
 /** A short English description of a status ("database is locked").
  *  Never NULL; the string is static. */
 FORUM_API const char *forum_status_to_string(forum_status_t status);
-    FORUM_ECANCELLED, /**< The caller's progress callback asked to stop. */
 
 /** "0.1.0". Static string. */
 FORUM_API const char *forum_version_string(void);
@@ -280,36 +280,25 @@ FORUM_API forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
 
 /**
  * Indexes one thread file held in memory, as if it were the file @p name
- * (a relative path: "board/thread.txt" or "board/threads.jsonl") under
- * an indexed root. Replaces the posts previously indexed from @p name.
+ * under an indexed root: a relative path such as "board/thread.txt" or
+ * "board/threads.jsonl" that stays below the root (no "..", "." or empty
+ * components, not absolute). Replaces the posts previously indexed from
+ * @p name. The changes are pending until forum_db_commit() or
+ * forum_db_close(), like any other.
+ *
+ * A call that fails changes nothing when the input is at fault: a buffer
+ * with no posts (empty, only blank lines, unparseable) leaves the posts
+ * indexed under @p name as they were. A database failure part way (disk
+ * full, out of memory) may leave the handle's pending changes partial:
+ * forum_db_destroy() without a commit discards them.
  * @return as forum_db_index_path(); FORUM_EPARSE when nothing in the
- *         buffer could be indexed.
+ *         buffer could be indexed; FORUM_EINVAL for a bad @p name. Every
+ *         failure leaves a message in forum_db_last_error().
  */
 FORUM_API forum_status_t forum_db_index_buffer(
     forum_db_t *db, const char *name, const char *bytes, size_t len,
     const forum_index_options_t *opts, forum_index_stats_t *stats);
 
-/* ------------------------------------------------------------------ */
-/* Query and results                                                  */
-/* ------------------------------------------------------------------ */
-
-/** One result. Borrowed from its forum_results_t: valid until the next
- *  forum_results_next() on it or its destruction. */
-typedef struct forum_hit {
-    const char *thread_id;
-    const char *title;
-    const char *board;
-    const char *author;
-    const char *source;     /**< Site / source line of the thread. */
-    const char *path;       /**< File the post came from, relative. */
-    const char *text;       /**< The post text as written. */
-    size_t text_len;
-    int floor;              /**< 0 = the article, N = reply N. */
-    int64_t date;           /**< Unix seconds: the post's date, else its
-                                 thread's; INT64_MIN when unknown. */
-    double score;           /**< Higher is better; 0 when sorted. */
-    uint64_t thread_matches;/**< Posts of this thread that matched. */
-    uint32_t rank;          /**< 0-based rank in the whole result list. */
 /** What forum_db_remove() removes. */
 typedef enum forum_remove_kind {
     /** The posts indexed from one file: @p key is its path relative to
@@ -333,6 +322,27 @@ FORUM_API forum_status_t forum_db_remove(forum_db_t *db,
                                          const char *key,
                                          uint64_t *posts_removed);
 
+/* ------------------------------------------------------------------ */
+/* Query and results                                                  */
+/* ------------------------------------------------------------------ */
+
+/** One result. Borrowed from its forum_results_t: valid until the next
+ *  forum_results_next() on it or its destruction. */
+typedef struct forum_hit {
+    const char *thread_id;
+    const char *title;
+    const char *board;
+    const char *author;
+    const char *source;     /**< Site / source line of the thread. */
+    const char *path;       /**< File the post came from, relative. */
+    const char *text;       /**< The post text as written. */
+    size_t text_len;
+    int floor;              /**< 0 = the article, N = reply N. */
+    int64_t date;           /**< Unix seconds: the post's date, else its
+                                 thread's; INT64_MIN when unknown. */
+    double score;           /**< Higher is better; 0 when sorted. */
+    uint64_t thread_matches;/**< Posts of this thread that matched. */
+    uint32_t rank;          /**< 0-based rank in the whole result list. */
 } forum_hit_t;
 
 /** A highlighted excerpt of a post. */
