@@ -32,6 +32,13 @@ const char *forum_version_string(void)
     return FORUMSEARCH_VERSION;
 }
 
+/* From CMake's project(VERSION), like the string: not from the header, so
+ * a test can tell the two apart. */
+unsigned forum_version_number(void)
+{
+    return FORUMSEARCH_VERSION_NUMBER;
+}
+
 const char *forum_dependency_versions(void)
 {
     static char versions[64];

@@ -43,6 +43,12 @@
 #define FORUM_VERSION_MAJOR 0
 #define FORUM_VERSION_MINOR 1
 #define FORUM_VERSION_PATCH 0
+/** The version as one number, major*10000 + minor*100 + patch (0.1.0 is
+ *  100; 1.2.3 is 10203): compare it with forum_version_number(), the
+ *  version of the library running. */
+#define FORUM_VERSION_NUMBER                                                \
+    (FORUM_VERSION_MAJOR * 10000 + FORUM_VERSION_MINOR * 100 +              \
+     FORUM_VERSION_PATCH)
 #define FORUM_CHECK_VERSION(major, minor, patch)                            \
     (FORUM_VERSION_MAJOR > (major) ||                                       \
      (FORUM_VERSION_MAJOR == (major) && FORUM_VERSION_MINOR > (minor)) ||   \
@@ -78,6 +84,11 @@ FORUM_API const char *forum_status_to_string(forum_status_t status);
 
 /** "0.1.0". Static string. */
 FORUM_API const char *forum_version_string(void);
+
+/** The library's version as FORUM_VERSION_NUMBER counts it (100 for
+ *  0.1.0): the library running, which may be newer than the header a
+ *  program was compiled with. */
+FORUM_API unsigned forum_version_number(void);
 
 /** Versions of the libraries in use: "Xapian 1.4.22, ICU 72.1". Static. */
 FORUM_API const char *forum_dependency_versions(void);
