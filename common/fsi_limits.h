@@ -8,7 +8,12 @@
 #define FSI_MAX_AUTHOR_BYTES 128      /* Longer lines are not authors. */
 #define FSI_MAX_FLOOR 1000000
 #define FSI_MAX_FILE_BYTES (256 << 20) /* Larger files are skipped. */
-#define FSI_BATCH_POSTS 10000         /* Posts per commit at most (memory). */
+/* A batch (one commit) ends at whichever comes first: Xapian holds a
+ * batch's postings in memory, about 20 bytes per byte of text. */
+#define FSI_BATCH_POSTS 10000
+#ifndef FSI_BATCH_TEXT_BYTES
+#define FSI_BATCH_TEXT_BYTES (4 << 20)
+#endif
 #define FSI_MAX_QUOTES 32             /* Inline quotes per post weighed. */
 
 #endif

@@ -51,6 +51,11 @@ typedef struct run {
      * nothing") or lose them (a tree's file must match a clean index). */
     int old_posts_deleted;
     int keep_old_posts;
+    /* The open batch of forum_db_index_path() (none for a buffer). */
+    int in_batch;
+    uint64_t batch_start_posts;
+    uint64_t batch_start_bytes;
+    size_t batch_files;
     forum_index_stats_t scratch_stats; /* When the caller wants none. */
 } run_t;
 
@@ -369,6 +374,36 @@ static void bound_post(run_t *run, fsi_post_t *post)
 
 static forum_status_t delete_file_posts(run_t *run, const char *rel);
 
+/* Commits the open batch and opens the next one. */
+static forum_status_t next_batch(run_t *run)
+{
+    fsi_xdb_t *x = run->db->x;
+    forum_status_t status = fsi_xdb_end_batch(x, 1);
+    run->in_batch = 0;
+    if (status == FORUM_OK) {
+        status = fsi_xdb_begin_batch(x);
+        run->in_batch = status == FORUM_OK;
+    }
+    run->batch_start_posts = run->stats->posts;
+    run->batch_start_bytes = run->stats->text_bytes;
+    run->batch_files = 0;
+    return status == FORUM_OK ? status : fsi_db_fail_shim(run->db, status);
+}
+
+/* Memory stays bounded by the posts of a batch, however large a file:
+ * a file of more than FSI_BATCH_POSTS posts is committed in pieces of
+ * whole threads (a killed run redoes the file: its stamp is written
+ * after its last thread). */
+static forum_status_t bound_batch(run_t *run)
+{
+    if (run->in_batch &&
+        (run->stats->posts - run->batch_start_posts >= FSI_BATCH_POSTS ||
+         run->stats->text_bytes - run->batch_start_bytes >=
+             FSI_BATCH_TEXT_BYTES))
+        return next_batch(run);
+    return FORUM_OK;
+}
+
 static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
 {
     forum_status_t status = FORUM_OK;
@@ -449,6 +484,8 @@ static int on_json_thread(void *payload, fsi_thread_t *thread)
         ctx->status = forget_repeated_id(ctx, thread);
     if (ctx->status == FORUM_OK)
         ctx->status = index_thread(ctx->run, thread);
+    if (ctx->status == FORUM_OK)
+        ctx->status = bound_batch(ctx->run);
     /* A failure here is the database's, not the line's: stop. */
     return ctx->status != FORUM_OK;
 }
@@ -878,7 +915,6 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     file_list_t files = {0};
     char *root = NULL, *root_key = NULL;
     fsi_buf_t prefix = FSI_BUF_INIT;
-    int in_batch = 0;
 
     if (db == NULL || path == NULL)
         return FORUM_EINVAL;
@@ -924,37 +960,26 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     stats->files_seen = files.n;
 
     /* Files are indexed in batches that become visible whole: a killed
-     * run leaves the last batch, never part of a file. A batch ends
-     * every commit_every_files files, or sooner when it holds
-     * FSI_BATCH_POSTS posts (memory stays bounded). */
+     * run leaves the last batch, never part of a thread, and part of a
+     * file only when the file alone holds more than FSI_BATCH_POSTS
+     * posts (see bound_batch). A batch ends every commit_every_files
+     * files, or sooner when it holds FSI_BATCH_POSTS posts. */
     status = fsi_xdb_begin_batch(db->x);
     if (status != FORUM_OK) {
         status = fsi_db_fail_shim(db, status);
         goto out;
     }
-    in_batch = 1;
-    uint64_t batch_start_posts = 0;
-    size_t batch_files = 0;
+    run.in_batch = 1;
     int cancelled = 0;
     for (size_t i = 0; status == FORUM_OK && !cancelled && i < files.n;
          i++) {
         status = index_file(&run, root, root_key, files.rel[i]);
-        batch_files++;
-        if (status == FORUM_OK &&
-            ((opts->commit_every_files &&
-              batch_files >= opts->commit_every_files) ||
-             stats->posts - batch_start_posts >= FSI_BATCH_POSTS)) {
-            status = fsi_xdb_end_batch(db->x, 1);
-            in_batch = 0;
-            if (status == FORUM_OK) {
-                status = fsi_xdb_begin_batch(db->x);
-                in_batch = status == FORUM_OK;
-            }
-            if (status != FORUM_OK)
-                status = fsi_db_fail_shim(db, status);
-            batch_start_posts = stats->posts;
-            batch_files = 0;
-        }
+        run.batch_files++;
+        if (status == FORUM_OK && opts->commit_every_files &&
+            run.batch_files >= opts->commit_every_files)
+            status = next_batch(&run);
+        else if (status == FORUM_OK)
+            status = bound_batch(&run);
         if (status == FORUM_OK && opts->progress &&
             opts->progress(opts->progress_payload, i + 1, files.n) != 0)
             cancelled = 1;
@@ -963,7 +988,7 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
      * boundary, and skips the removal pass (it saw only part of PATH). */
     if (status == FORUM_OK && cancelled) {
         status = fsi_xdb_end_batch(db->x, 1);
-        in_batch = 0;
+        run.in_batch = 0;
         status = status == FORUM_OK
             ? fsi_db_fail(db, FORUM_ECANCELLED, "%s: cancelled after %zu "
                           "of %zu files; those are committed", path,
@@ -986,13 +1011,13 @@ forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
     }
     if (status == FORUM_OK) {
         status = fsi_xdb_end_batch(db->x, 1);
-        in_batch = 0;
+        run.in_batch = 0;
         if (status != FORUM_OK)
             status = fsi_db_fail_shim(db, status);
     }
 out:
     /* A failed run leaves the database as its last complete batch. */
-    if (in_batch)
+    if (run.in_batch)
         fsi_xdb_end_batch(db->x, 0);
     if (status == FORUM_ENOMEM && db->error[0] == '\0')
         fsi_db_fail(db, status, "out of memory");
