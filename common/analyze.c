@@ -251,22 +251,34 @@ int fsi_analyze(forum_tokenizer_t *tok, const char *text, size_t len,
 typedef struct public_sink {
     forum_token_fn cb;
     void *payload;
+    int stopped_with; /* The callback's nonzero return, or 0. */
 } public_sink_t;
 
 static int to_public(void *payload, forum_token_kind_t kind,
                      const fsi_normalized_t *norm, size_t start, size_t end)
 {
     public_sink_t *sink = payload;
-    return sink->cb(sink->payload, kind, norm->text + start, end - start,
-                    norm->src_start[start], norm->src_end[end - 1]);
+    sink->stopped_with = sink->cb(sink->payload, kind, norm->text + start,
+                                  end - start, norm->src_start[start],
+                                  norm->src_end[end - 1]);
+    return sink->stopped_with != 0;
 }
 
-int forum_tokenize(forum_tokenizer_t *tok, const char *text, size_t len,
-                   int flags, forum_token_fn cb, void *payload)
+forum_status_t forum_tokenize(forum_tokenizer_t *tok, const char *text,
+                              size_t len, int flags, forum_token_fn cb,
+                              void *payload, int *stopped_with)
 {
+    if (stopped_with)
+        *stopped_with = 0;
     if (tok == NULL || cb == NULL || (text == NULL && len > 0))
         return FORUM_EINVAL;
-    public_sink_t sink = {cb, payload};
-    return fsi_analyze(tok, text ? text : "", len, flags, 1, to_public,
-                       &sink);
+    public_sink_t sink = {cb, payload, 0};
+    int rc = fsi_analyze(tok, text ? text : "", len, flags, 1, to_public,
+                         &sink);
+    if (sink.stopped_with != 0) {
+        if (stopped_with)
+            *stopped_with = sink.stopped_with;
+        return FORUM_ECANCELLED;
+    }
+    return (forum_status_t)rc;
 }

@@ -174,7 +174,7 @@ static const char *tokens(forum_tokenizer_t *tok, const char *text,
     got.len = 0;
     fsi_buf_append(&got, "", 0);
     CHECK_EQ_INT(forum_tokenize(tok, text, strlen(text), flags, record,
-                                NULL), FORUM_OK);
+                                NULL, NULL), FORUM_OK);
     if (got.len)
         got.data[--got.len] = '\0';
     return got.data;
@@ -187,6 +187,15 @@ static int stop_at_second(void *payload, forum_token_kind_t kind,
     int *calls = payload;
     (void)kind, (void)token, (void)len, (void)start, (void)end;
     return ++*calls == 2 ? 42 : 0;
+}
+
+static int stop_with_one(void *payload, forum_token_kind_t kind,
+                         const char *token, size_t len, size_t start,
+                         size_t end)
+{
+    int *calls = payload;
+    (void)kind, (void)token, (void)len, (void)start, (void)end;
+    return ++*calls == 1;
 }
 
 static void test_tokenize(void)
@@ -244,16 +253,29 @@ static void test_tokenize(void)
         CHECK_EQ_STR(tokens(tok, queries[i].in, FORUM_TOKENIZE_QUERY),
                      queries[i].out);
 
-    PHASE("a callback's nonzero return stops and is returned");
-    int calls = 0;
+    PHASE("a callback's nonzero return stops, apart from the status");
+    int calls = 0, stopped_with = -1;
     CHECK_EQ_INT(forum_tokenize(tok, "川普今天", 12, 0, stop_at_second,
-                                &calls), 42);
+                                &calls, &stopped_with), FORUM_ECANCELLED);
     CHECK_EQ_INT(calls, 2);
+    CHECK_EQ_INT(stopped_with, 42);
+    /* A callback returning 1 (FORUM_ITER_DONE's value) is still a stop,
+     * not a status. */
+    calls = 0;
+    CHECK_EQ_INT(forum_tokenize(tok, "川普今天", 12, 0, stop_with_one,
+                                &calls, &stopped_with), FORUM_ECANCELLED);
+    CHECK_EQ_INT(stopped_with, 1);
+    CHECK_EQ_INT(forum_tokenize(tok, "川普今天", 12, 0, record, NULL,
+                                &stopped_with), FORUM_OK);
+    CHECK_EQ_INT(stopped_with, 0);
 
     PHASE("bad arguments");
-    CHECK_EQ_INT(forum_tokenize(NULL, "x", 1, 0, record, NULL), FORUM_EINVAL);
-    CHECK_EQ_INT(forum_tokenize(tok, NULL, 1, 0, record, NULL), FORUM_EINVAL);
-    CHECK_EQ_INT(forum_tokenize(tok, "x", 1, 0, NULL, NULL), FORUM_EINVAL);
+    CHECK_EQ_INT(forum_tokenize(NULL, "x", 1, 0, record, NULL, NULL),
+                 FORUM_EINVAL);
+    CHECK_EQ_INT(forum_tokenize(tok, NULL, 1, 0, record, NULL, NULL),
+                 FORUM_EINVAL);
+    CHECK_EQ_INT(forum_tokenize(tok, "x", 1, 0, NULL, NULL, NULL),
+                 FORUM_EINVAL);
     forum_tokenizer_destroy(tok);
     forum_tokenizer_destroy(NULL);
 }

@@ -488,7 +488,8 @@ typedef enum forum_token_kind {
 /**
  * Receives one token: the normalized token text (valid during the call
  * only) and the byte range of the original text it came from. A nonzero
- * return stops tokenization and is returned by forum_tokenize().
+ * return stops tokenization: forum_tokenize() then returns
+ * FORUM_ECANCELLED and hands the value back through its @p stopped_with.
  */
 typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
                               const char *token, size_t token_len,
@@ -510,12 +511,16 @@ FORUM_API void forum_tokenizer_destroy(forum_tokenizer_t *tok);
 /**
  * Splits @p text into the tokens the index uses. Invalid UTF-8 is never
  * an error.
- * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINTERNAL, or the callback's
- *         nonzero return value.
+ * @param[out] stopped_with  optional: the callback's nonzero return when
+ *                           it stopped the run, else 0.
+ * @return FORUM_OK (every token delivered); FORUM_ECANCELLED (the
+ *         callback returned nonzero); FORUM_ENOMEM; FORUM_EINTERNAL;
+ *         FORUM_EINVAL. Statuses and the callback's values never mix.
  */
-FORUM_API int forum_tokenize(forum_tokenizer_t *tok, const char *text,
-                             size_t len, int flags, forum_token_fn cb,
-                             void *payload);
+FORUM_API forum_status_t forum_tokenize(forum_tokenizer_t *tok,
+                                        const char *text, size_t len,
+                                        int flags, forum_token_fn cb,
+                                        void *payload, int *stopped_with);
 
 FORUM_END_DECLS
 

@@ -184,16 +184,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(forum_tokenizer_create(&tok) == FORUM_OK && tok != NULL);
     for (int flags = 0; flags <= 1; flags++) {
         sink_t sink = {text, size, valid, tok, 0, 0};
-        int rc = forum_tokenize(tok, text, size, flags, on_token, &sink);
-        FUZZ_CHECK(rc == FORUM_OK);
+        int stopped_with = -1;
+        int rc = forum_tokenize(tok, text, size, flags, on_token, &sink,
+                                &stopped_with);
+        FUZZ_CHECK(rc == FORUM_OK && stopped_with == 0);
         /* The tokenizer normalized into its own buffer: the same text. */
         const fsi_normalized_t *tn = fsi_tokenizer_normalized(tok);
         FUZZ_CHECK(tn->len == pub_len && memcmp(tn->text, pub, pub_len) == 0);
         size_t all = sink.n_tokens;
         if (all > 0) {
             sink_t stop = {text, size, valid, tok, 0, (size % all) + 1};
-            rc = forum_tokenize(tok, text, size, flags, on_token, &stop);
-            FUZZ_CHECK(rc == STOP_VALUE);
+            rc = forum_tokenize(tok, text, size, flags, on_token, &stop,
+                                &stopped_with);
+            FUZZ_CHECK(rc == FORUM_ECANCELLED && stopped_with == STOP_VALUE);
             FUZZ_CHECK(stop.n_tokens == stop.stop_at);
         }
     }
