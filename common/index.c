@@ -100,9 +100,11 @@ static void diag_forward(void *payload, const char *path, size_t line,
         run->stats->errors++;
     else
         run->stats->warnings++;
-    (void)path;
+    /* run->display names the file in the user's terms; the parsers'
+     * own path is the same string or, outside a file, nothing. */
+    const char *where = run->display ? run->display : path ? path : "";
     if (run->opts->diag)
-        run->opts->diag(run->opts->diag_payload, run->display, line,
+        run->opts->diag(run->opts->diag_payload, where, line,
                         is_error ? FORUM_ERROR : FORUM_WARNING, message);
 }
 
@@ -644,6 +646,7 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
                "from it before are kept", strerror(errno));
         forum_status_t status = file_list_add(&run->unreadable, rel) == 0
                                     ? FORUM_OK : FORUM_ENOMEM;
+        run->display = NULL;
         fsi_buf_free(&path);
         return status;
     }
@@ -805,6 +808,7 @@ static forum_status_t index_file(run_t *run, const char *root,
             status = fsi_db_fail_shim(run->db, status);
     }
 out:
+    run->display = NULL; /* It pointed into `full`. */
     free(bytes);
     free(stored);
     fsi_buf_free(&full);
@@ -812,7 +816,7 @@ out:
     return status;
 }
 
-/* Whether a list sorted by sort_file_list() holds rel. */
+/* Whether a list sorted with compare_names holds rel. */
 static int file_list_has(const file_list_t *sorted, const char *rel)
 {
     return bsearch(&rel, sorted->rel, sorted->n, sizeof(char *),
