@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -24,19 +25,125 @@
 #include "schema.h"
 
 static char empty_message[] = "";
+static char out_of_memory[] = "out of memory";
+
+/* ---- The calling thread's last error -------------------------------- */
+
+/* A number per thread, never reused (pthread_t values are). */
+static atomic_uint_fast64_t serials_given;
+static _Thread_local uint64_t this_thread_serial;
+
+static uint64_t thread_serial(void)
+{
+    if (this_thread_serial == 0)
+        this_thread_serial = atomic_fetch_add(&serials_given, 1) + 1;
+    return this_thread_serial;
+}
+
+/* The calling thread's slot, or NULL. Call with slots_lock held. */
+static fsi_error_slot_t *find_slot(forum_db_t *db)
+{
+    uint64_t serial = thread_serial();
+    for (size_t i = 0; i < db->n_slots; i++)
+        if (db->slots[i].thread_serial == serial)
+            return &db->slots[i];
+    return NULL;
+}
+
+static void drop_slot(forum_db_t *db, fsi_error_slot_t *slot)
+{
+    if (slot->message != out_of_memory)
+        free(slot->message);
+    *slot = db->slots[--db->n_slots];
+}
+
+/* A slot for the calling thread, reusing the one a dead thread with the
+ * same pthread_t left behind, so slots stay as few as live threads. */
+static fsi_error_slot_t *claim_slot(forum_db_t *db)
+{
+    fsi_error_slot_t *slot = find_slot(db);
+    if (slot)
+        return slot;
+    for (size_t i = 0; i < db->n_slots; i++)
+        if (pthread_equal(db->slots[i].thread, pthread_self())) {
+            drop_slot(db, &db->slots[i]);
+            break;
+        }
+    if (db->n_slots == db->cap_slots) {
+        size_t cap = db->cap_slots ? 2 * db->cap_slots : 4;
+        fsi_error_slot_t *grown = realloc(db->slots, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        db->slots = grown;
+        db->cap_slots = cap;
+    }
+    slot = &db->slots[db->n_slots++];
+    slot->thread = pthread_self();
+    slot->thread_serial = thread_serial();
+    slot->message = NULL;
+    slot->column = 0;
+    return slot;
+}
+
+/* The calling thread's last call failed with message (borrowed). */
+static void set_thread_error(forum_db_t *db, const char *message,
+                             size_t column)
+{
+    pthread_mutex_lock(&db->slots_lock);
+    fsi_error_slot_t *slot = claim_slot(db);
+    if (slot) {
+        if (slot->message != out_of_memory)
+            free(slot->message);
+        slot->message = strdup(message);
+        if (slot->message == NULL)
+            slot->message = out_of_memory;
+        slot->column = column;
+    }
+    pthread_mutex_unlock(&db->slots_lock);
+}
+
+static void clear_thread_error(forum_db_t *db)
+{
+    pthread_mutex_lock(&db->slots_lock);
+    fsi_error_slot_t *slot = find_slot(db);
+    if (slot)
+        drop_slot(db, slot);
+    pthread_mutex_unlock(&db->slots_lock);
+}
+
+/* ---- Messages ------------------------------------------------------- */
+
+static forum_status_t record_failure(forum_db_t *db, forum_status_t status,
+                                     size_t column, const char *fmt,
+                                     va_list ap)
+{
+    char message[1024];
+    vsnprintf(message, sizeof message, fmt, ap);
+    char *copy = strdup(message);
+    if (db->error != empty_message && db->error != out_of_memory)
+        free(db->error);
+    db->error = copy ? copy : out_of_memory;
+    set_thread_error(db, message, column);
+    return status;
+}
 
 forum_status_t fsi_db_fail(forum_db_t *db, forum_status_t status,
                            const char *fmt, ...)
 {
-    char message[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    record_failure(db, status, 0, fmt, ap);
     va_end(ap);
-    char *copy = strdup(message);
-    if (db->error != empty_message)
-        free(db->error);
-    db->error = copy ? copy : empty_message;
+    return status;
+}
+
+forum_status_t fsi_db_fail_at(forum_db_t *db, forum_status_t status,
+                              size_t column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record_failure(db, status, column, fmt, ap);
+    va_end(ap);
     return status;
 }
 
@@ -47,10 +154,54 @@ forum_status_t fsi_db_fail_shim(forum_db_t *db, forum_status_t status)
 
 void fsi_db_clear_error(forum_db_t *db)
 {
-    if (db->error != empty_message)
+    if (db->error != empty_message && db->error != out_of_memory)
         free(db->error);
     db->error = empty_message;
-    db->error_column = 0;
+    clear_thread_error(db);
+}
+
+/* ---- Calls ---------------------------------------------------------- */
+
+void fsi_db_lock(forum_db_t *db)
+{
+    pthread_mutex_lock(&db->lock);
+}
+
+void fsi_db_unlock(forum_db_t *db)
+{
+    pthread_mutex_unlock(&db->lock);
+}
+
+void fsi_db_enter(forum_db_t *db)
+{
+    fsi_db_lock(db);
+    fsi_db_clear_error(db);
+}
+
+forum_status_t fsi_db_leave(forum_db_t *db, forum_status_t status)
+{
+    if (status != FORUM_OK && status != FORUM_ITER_DONE &&
+        db->error[0] == '\0')
+        fsi_db_fail(db, status, "%s", forum_status_to_string(status));
+    fsi_db_unlock(db);
+    return status;
+}
+
+forum_status_t fsi_db_usable(forum_db_t *db)
+{
+    if (db->closed)
+        return fsi_db_fail(db, FORUM_ECLOSED, "%s: the database handle is "
+                           "closed", db->path);
+    if (db->x == NULL)
+        return fsi_db_fail(db, FORUM_EIO, "%s: the database could not be "
+                           "reopened after compaction", db->path);
+    return FORUM_OK;
+}
+
+forum_status_t fsi_db_check(forum_db_t *db)
+{
+    fsi_db_clear_error(db);
+    return fsi_db_usable(db);
 }
 
 forum_status_t fsi_db_tokenizer(forum_db_t *db, forum_tokenizer_t **out)
@@ -62,6 +213,40 @@ forum_status_t fsi_db_tokenizer(forum_db_t *db, forum_tokenizer_t **out)
     }
     *out = db->tok;
     return FORUM_OK;
+}
+
+/* Frees everything; the Xapian database is gone already or discarded. */
+static void db_free(forum_db_t *db)
+{
+    fsi_xdb_destroy(db->x);
+    free(db->path);
+    free(db->warning);
+    forum_tokenizer_destroy(db->tok);
+    if (db->error != empty_message && db->error != out_of_memory)
+        free(db->error);
+    for (size_t i = 0; i < db->n_slots; i++)
+        if (db->slots[i].message != out_of_memory)
+            free(db->slots[i].message);
+    free(db->slots);
+    pthread_mutex_destroy(&db->slots_lock);
+    pthread_mutex_destroy(&db->lock);
+    free(db);
+}
+
+void fsi_db_query_born(forum_db_t *db)
+{
+    db->live_queries++;
+}
+
+void fsi_db_query_gone(forum_db_t *db)
+{
+    db->live_queries--;
+    int last = db->destroyed && db->live_queries == 0;
+    fsi_db_unlock(db);
+    /* Nobody else holds db now: its owner destroyed it, and this was
+     * the last query made from it. */
+    if (last)
+        db_free(db);
 }
 
 static char *dup_message(const char *fmt, const char *a, const char *b)
@@ -96,47 +281,77 @@ static forum_status_t check_icu(forum_db_t *db)
     return status;
 }
 
+/* Hands the caller of forum_db_open() a message (malloc'd) when it asked
+ * for one; returns status. */
+static forum_status_t open_failed(char **errmsg, forum_status_t status,
+                                  const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static forum_status_t open_failed(char **errmsg, forum_status_t status,
+                                  const char *fmt, ...)
+{
+    if (errmsg == NULL)
+        return status;
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    free(*errmsg);
+    *errmsg = strdup(message);
+    return status;
+}
+
+/* Stamps a new database with the analyzer and ICU versions, committed at
+ * once: a run killed before its first commit must still leave a
+ * database that says what it is. A Xapian database that holds
+ * documents but no stamp was not made by us: it is left alone. */
+static forum_status_t stamp_new(forum_db_t *db, char **errmsg)
+{
+    uint64_t docs = 0;
+    forum_status_t status = fsi_xdb_doccount(db->x, &docs);
+    if (status == FORUM_OK && docs > 0)
+        return open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
+                           "database (a Xapian database without our "
+                           "analyzer version)", db->path);
+    if (status == FORUM_OK)
+        status = fsi_xdb_set_metadata(db->x, FSI_META_ANALYZER,
+                                      strlen(FSI_META_ANALYZER),
+                                      FSI_ANALYZER_VERSION,
+                                      strlen(FSI_ANALYZER_VERSION));
+    if (status == FORUM_OK)
+        status = fsi_xdb_set_metadata(db->x, FSI_META_ICU,
+                                      strlen(FSI_META_ICU), U_ICU_VERSION,
+                                      strlen(U_ICU_VERSION));
+    if (status == FORUM_OK)
+        status = fsi_xdb_commit(db->x);
+    if (status != FORUM_OK)
+        open_failed(errmsg, status, "%s: %s", db->path,
+                    fsi_xdb_error(db->x));
+    return status;
+}
+
 static forum_status_t check_schema(forum_db_t *db, char **errmsg)
 {
     char *version = NULL;
     size_t len = 0;
     forum_status_t status = fsi_xdb_get_metadata(
         db->x, FSI_META_ANALYZER, strlen(FSI_META_ANALYZER), &version, &len);
-    if (status != FORUM_OK) {
-        if (errmsg)
-            *errmsg = strdup(fsi_xdb_error(db->x));
-        return status;
-    }
-    if (len == 0 && db->writable) {
-        status = fsi_xdb_set_metadata(db->x, FSI_META_ANALYZER,
-                                      strlen(FSI_META_ANALYZER),
-                                      FSI_ANALYZER_VERSION,
-                                      strlen(FSI_ANALYZER_VERSION));
-        if (status == FORUM_OK)
-            status = fsi_xdb_set_metadata(db->x, FSI_META_ICU,
-                                          strlen(FSI_META_ICU),
-                                          U_ICU_VERSION,
-                                          strlen(U_ICU_VERSION));
-        /* Committed at once: a run killed before its first commit must
-         * still leave a database that says what it is. */
-        if (status == FORUM_OK)
-            status = fsi_xdb_commit(db->x);
-        if (status != FORUM_OK && errmsg)
-            *errmsg = strdup(fsi_xdb_error(db->x));
-    } else if (len == 0) {
-        status = FORUM_ENOTFOUND;
-        if (errmsg)
-            *errmsg = strdup("not a forumsearch database (no analyzer "
-                             "version recorded)");
-    } else if (strcmp(version, FSI_ANALYZER_VERSION) != 0) {
-        status = FORUM_EIO;
-        if (errmsg)
-            *errmsg = dup_message("database was built by analyzer version "
-                                  "%s; this is version %s: re-index it",
-                                  version, FSI_ANALYZER_VERSION);
-    } else {
+    if (status != FORUM_OK)
+        open_failed(errmsg, status, "%s: %s", db->path, fsi_xdb_error(db->x));
+    else if (len == 0 && db->writable)
+        status = stamp_new(db, errmsg);
+    else if (len == 0)
+        status = open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
+                             "database (no analyzer version recorded)",
+                             db->path);
+    else if (strcmp(version, FSI_ANALYZER_VERSION) != 0)
+        status = open_failed(errmsg, FORUM_EIO, "%s: database was built by "
+                             "analyzer version %s; this is version %s: "
+                             "re-index it", db->path, version,
+                             FSI_ANALYZER_VERSION);
+    else
         status = check_icu(db);
-    }
     free(version);
     return status;
 }
@@ -254,6 +469,94 @@ static forum_status_t create_layout_in(const char *path, char **errmsg)
     return status;
 }
 
+/* Whether dir holds a database: our stub, or a Xapian database laid out
+ * before the stub existed. */
+static int holds_database(const char *dir)
+{
+    static const char *const markers[] = {STUB_NAME, "iamglass", "iamchert",
+                                          "iamhoney"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, markers[i]);
+        if (access(path, F_OK) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Looks at path before Xapian does, so that a wrong path is refused in
+ * our words, naming it: nothing there (read mode), a file, a directory
+ * of other things. Creates the layout where a write mode may. */
+static forum_status_t prepare_path(const char *path, int writable,
+                                   char **errmsg)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return open_failed(errmsg, FORUM_EIO, "%s: %s", path,
+                               strerror(errno));
+        if (!writable)
+            return open_failed(errmsg, FORUM_ENOTFOUND,
+                               "%s: no database here", path);
+        return create_layout(path, errmsg);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
+                           "database: a database is a directory, and this "
+                           "is a file", path);
+    if (is_empty_dir(path, &st)) {
+        if (!writable)
+            return open_failed(errmsg, FORUM_ENOTFOUND, "%s: no database "
+                               "here (an empty directory)", path);
+        return create_layout_in(path, errmsg);
+    }
+    if (!holds_database(path))
+        return open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
+                           "database: the directory holds other files and "
+                           "no %s", path, STUB_NAME);
+    return FORUM_OK;
+}
+
+static forum_status_t open_xapian(forum_db_t *db, char **errmsg)
+{
+    char *shim_message = NULL;
+    forum_status_t status = fsi_xdb_open(&db->x, db->path, db->mode,
+                                         &shim_message);
+    if (status == FORUM_ELOCKED)
+        open_failed(errmsg, status, "%s: database is locked by another "
+                    "writer", db->path);
+    else if (status == FORUM_ENOTFOUND)
+        open_failed(errmsg, status, "%s: no database here", db->path);
+    else if (status != FORUM_OK)
+        open_failed(errmsg, status, "%s: %s", db->path,
+                    shim_message ? shim_message : "cannot open");
+    free(shim_message);
+    return status;
+}
+
+static forum_db_t *db_new(const char *path, forum_db_mode_t mode)
+{
+    forum_db_t *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return NULL;
+    db->error = empty_message;
+    db->writable = mode != FORUM_DB_READ;
+    db->mode = (int)mode;
+    db->path = strdup(path);
+    if (db->path == NULL || pthread_mutex_init(&db->lock, NULL) != 0) {
+        free(db->path);
+        free(db);
+        return NULL;
+    }
+    if (pthread_mutex_init(&db->slots_lock, NULL) != 0) {
+        pthread_mutex_destroy(&db->lock);
+        free(db->path);
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
 forum_status_t forum_db_open(forum_db_t **out, const char *path,
                              forum_db_mode_t mode, char **errmsg)
 {
@@ -262,83 +565,42 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
     if (out == NULL || path == NULL ||
         (mode != FORUM_DB_READ && mode != FORUM_DB_WRITE &&
          mode != FORUM_DB_WRITE_WAIT))
-        return FORUM_EINVAL;
+        return open_failed(errmsg, FORUM_EINVAL, "forum_db_open: %s",
+                           out == NULL ? "no place for the handle"
+                           : path == NULL ? "no path"
+                                          : "unknown mode");
     *out = NULL;
-    forum_db_t *db = calloc(1, sizeof *db);
-    if (db == NULL)
-        return FORUM_ENOMEM;
-    db->error = empty_message;
-    db->writable = mode != FORUM_DB_READ;
-    db->mode = (int)mode;
-    db->path = strdup(path);
-    if (db->path == NULL) {
-        free(db);
-        return FORUM_ENOMEM;
-    }
-    struct stat st;
-    int missing = stat(path, &st) != 0 && errno == ENOENT;
-    if (db->writable && (missing || is_empty_dir(path, &st))) {
-        forum_status_t created = missing ? create_layout(path, errmsg)
-                                         : create_layout_in(path, errmsg);
-        if (created != FORUM_OK) {
-            free(db->path);
-            free(db);
-            return created;
-        }
-    }
-    char *shim_message = NULL;
-    forum_status_t status = fsi_xdb_open(&db->x, path, (int)mode,
-                                         &shim_message);
-    if (status != FORUM_OK) {
-        if (errmsg) {
-            if (status == FORUM_ELOCKED)
-                *errmsg = dup_message("%s%s: database is locked by another "
-                                      "writer", path, "");
-            else if (status == FORUM_ENOTFOUND)
-                *errmsg = dup_message("%s%s: no database here", path, "");
-            else
-                *errmsg = dup_message("%s: %s", path,
-                                      shim_message ? shim_message : "");
-        }
-        free(shim_message);
-        free(db->path);
-        free(db);
+    forum_status_t status = prepare_path(path, mode != FORUM_DB_READ,
+                                         errmsg);
+    if (status != FORUM_OK)
         return status;
-    }
-    status = check_schema(db, errmsg);
+    forum_db_t *db = db_new(path, mode);
+    if (db == NULL)
+        return open_failed(errmsg, FORUM_ENOMEM, "out of memory");
+    status = open_xapian(db, errmsg);
+    if (status == FORUM_OK)
+        status = check_schema(db, errmsg);
     if (status != FORUM_OK) {
-        fsi_xdb_destroy(db->x);
-        free(db->warning);
-        free(db->path);
-        free(db);
+        db_free(db);
         return status;
     }
     *out = db;
     return FORUM_OK;
 }
 
-forum_status_t fsi_db_check(forum_db_t *db)
-{
-    fsi_db_clear_error(db);
-    if (db->x == NULL)
-        return fsi_db_fail(db, FORUM_EIO, "%s: the database could not be "
-                           "reopened after compaction", db->path);
-    return FORUM_OK;
-}
-
 /* The start of a call that writes: a usable handle, open for writing. */
 static forum_status_t check_writable(forum_db_t *db)
 {
-    if (db == NULL)
-        return FORUM_EINVAL;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
+    forum_status_t status = fsi_db_usable(db);
+    if (status != FORUM_OK)
+        return status;
     if (!db->writable)
-        return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
+        return fsi_db_fail(db, FORUM_EINVAL, "%s: database is open "
+                           "read-only", db->path);
     return FORUM_OK;
 }
 
-forum_status_t forum_db_commit(forum_db_t *db)
+static forum_status_t commit_locked(forum_db_t *db)
 {
     forum_status_t status = check_writable(db);
     if (status != FORUM_OK)
@@ -347,30 +609,61 @@ forum_status_t forum_db_commit(forum_db_t *db)
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
 
+forum_status_t forum_db_commit(forum_db_t *db)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, commit_locked(db));
+}
+
+/* Commits (write modes) and lets go of the Xapian database, its files
+ * and the writer's lock; the handle stays, closed. */
+static forum_status_t close_locked(forum_db_t *db)
+{
+    if (db->closed)
+        return fsi_db_usable(db);
+    forum_status_t status = FORUM_OK;
+    if (db->x) {
+        status = fsi_xdb_close(db->x);
+        if (status != FORUM_OK)
+            status = fsi_db_fail(db, status, "%s: the final commit failed "
+                                 "(the database keeps the last commit): %s",
+                                 db->path, fsi_xdb_error(db->x));
+        fsi_xdb_destroy(db->x);
+        db->x = NULL;
+    }
+    db->closed = 1;
+    return status;
+}
+
 forum_status_t forum_db_close(forum_db_t *db)
 {
     if (db == NULL)
         return FORUM_EINVAL;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
-    forum_status_t status = fsi_xdb_close(db->x);
-    return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
+    fsi_db_enter(db);
+    return fsi_db_leave(db, close_locked(db));
 }
 
 void forum_db_destroy(forum_db_t *db)
 {
     if (db == NULL)
         return;
+    fsi_db_lock(db);
+    /* Uncommitted changes are discarded (the shim cancels the writer's
+     * open transaction), and the writer's lock is released now, even
+     * while queries keep the handle alive. */
     fsi_xdb_destroy(db->x);
-    free(db->path);
-    free(db->warning);
-    forum_tokenizer_destroy(db->tok);
-    if (db->error != empty_message)
-        free(db->error);
-    free(db);
+    db->x = NULL;
+    db->closed = 1;
+    db->destroyed = 1;
+    int unused = db->live_queries == 0;
+    fsi_db_unlock(db);
+    if (unused)
+        db_free(db);
 }
 
-forum_status_t forum_db_compact(forum_db_t *db)
+static forum_status_t compact_locked(forum_db_t *db)
 {
     forum_status_t status = check_writable(db);
     if (status != FORUM_OK)
@@ -405,36 +698,66 @@ forum_status_t forum_db_compact(forum_db_t *db)
     remove_tree(old);
     char *shim_message = NULL;
     status = fsi_xdb_open(&db->x, db->path, db->mode, &shim_message);
-    if (status != FORUM_OK) {
+    if (status != FORUM_OK)
         fsi_db_fail(db, status, "%s: reopening after compaction: %s",
                     db->path, shim_message ? shim_message : "");
-        free(shim_message);
-        return status;
-    }
-    return FORUM_OK;
+    free(shim_message);
+    return status;
+}
+
+forum_status_t forum_db_compact(forum_db_t *db)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, compact_locked(db));
 }
 
 const char *forum_db_warning(const forum_db_t *db)
 {
+    /* Set once by forum_db_open(), read-only after: no lock. */
     return db && db->warning ? db->warning : "";
 }
 
+/* The calling thread's slot is replaced only by the calling thread, so
+ * what it points to stays valid after the lock is released. */
 const char *forum_db_last_error(const forum_db_t *db)
 {
-    return db ? db->error : "";
+    if (db == NULL)
+        return "";
+    forum_db_t *mutable_db = (forum_db_t *)db; /* The locks only. */
+    pthread_mutex_lock(&mutable_db->slots_lock);
+    fsi_error_slot_t *slot = find_slot(mutable_db);
+    const char *message = slot ? slot->message : "";
+    pthread_mutex_unlock(&mutable_db->slots_lock);
+    return message;
 }
 
 size_t forum_db_last_error_column(const forum_db_t *db)
 {
-    return db ? db->error_column : 0;
+    if (db == NULL)
+        return 0;
+    forum_db_t *mutable_db = (forum_db_t *)db;
+    pthread_mutex_lock(&mutable_db->slots_lock);
+    fsi_error_slot_t *slot = find_slot(mutable_db);
+    size_t column = slot ? slot->column : 0;
+    pthread_mutex_unlock(&mutable_db->slots_lock);
+    return column;
+}
+
+static forum_status_t post_count_locked(forum_db_t *db, uint64_t *out)
+{
+    forum_status_t status = fsi_db_usable(db);
+    if (status != FORUM_OK)
+        return status;
+    status = fsi_xdb_doccount(db->x, out);
+    return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
 
 forum_status_t forum_db_post_count(forum_db_t *db, uint64_t *out)
 {
     if (db == NULL || out == NULL)
         return FORUM_EINVAL;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
-    forum_status_t status = fsi_xdb_doccount(db->x, out);
-    return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
+    fsi_db_enter(db);
+    return fsi_db_leave(db, post_count_locked(db, out));
 }

@@ -1,5 +1,6 @@
-/* forumsearch — queries: from the parsed tree to a Xapian query, the
- * verification of candidates, and the result iterator.
+/* forumsearch — queries: from the parsed tree to a Xapian query, and
+ * the verification of candidates. Running a query and its result sets
+ * are in results.c.
  *
  * The Xapian query finds candidates from n-gram and word terms; it is
  * exact for a query segment that is one term (a Latin word or a CJK run
@@ -8,7 +9,6 @@
  * tree against the post's stored text, so what comes back is exactly
  * the posts whose normalized text contains each segment.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,104 +16,13 @@
 #include "buf.h"
 #include "db.h"
 #include "docdata.h"
+#include "pattern.h"
 #include "query_parse.h"
 #include "schema.h"
-#include "highlight.h"
-#include "pattern.h"
+#include "search.h"
 #include "thread.h"
-#include "utf8.h"
 
-/* A set of thread ids (open addressing, FNV-1a), for counting the
- * distinct threads among verified candidates. */
-typedef struct thread_set {
-    char **slots;
-    size_t cap, n;
-} thread_set_t;
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static void thread_set_clear(thread_set_t *set)
-{
-    for (size_t i = 0; i < set->cap; i++)
-        free(set->slots[i]);
-    free(set->slots);
-    memset(set, 0, sizeof *set);
-}
-
-static int thread_set_add(thread_set_t *set, const char *id, size_t len)
-{
-    if (2 * (set->n + 1) > set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        char **slots = calloc(cap, sizeof *slots);
-        if (slots == NULL)
-            return -1;
-        for (size_t i = 0; i < set->cap; i++) {
-            if (set->slots[i] == NULL)
-                continue;
-            size_t j = hash_bytes(set->slots[i], strlen(set->slots[i])) &
-                       (cap - 1);
-            while (slots[j])
-                j = (j + 1) & (cap - 1);
-            slots[j] = set->slots[i];
-        }
-        free(set->slots);
-        set->slots = slots;
-        set->cap = cap;
-    }
-    size_t j = hash_bytes(id, len) & (set->cap - 1);
-    for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
-        if (strlen(set->slots[j]) == len && memcmp(set->slots[j], id,
-                                                   len) == 0)
-            return 0;
-    if ((set->slots[j] = strndup(id, len)) == NULL)
-        return -1;
-    set->n++;
-    return 0;
-}
-
-/* What one node of the tree compiles to. */
-typedef struct compiled {
-    const fsi_qnode_t *node;
-    fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
-    int exact;              /* Xapian's answer for this node is exact. */
-    thread_set_t titled;    /* TITLE: the threads whose title matches. */
-    struct compiled *kids;
-    size_t n_kids;
-} compiled_t;
-
-struct forum_query {
-    forum_db_t *db;
-    forum_search_options_t opts;
-    fsi_qnode_t *tree;
-    compiled_t root;
-    fsi_xquery_t *xquery;
-    char *description;
-    fsi_pattern_t *highlights;  /* Positive text patterns, for snippets. */
-    size_t n_highlights;
-    forum_results_t *results;   /* The last result set, owned. */
-    /* Decider state: the current candidate's normalized fields. */
-    fsi_normalized_t norm_text, norm_title, norm_name;
-    /* Exact counts when a decider runs: Xapian's estimates do not see
-     * what the decider rejected. */
-    uint64_t accepted;
-    thread_set_t threads;
-    int count_failed;  /* Memory ran out in the decider or counting. */
-};
-
-struct forum_results {
-    forum_query_t *query;
-    fsi_xresult_t x;
-    size_t next;
-    forum_hit_t hit;
-    fsi_buf_t strings;          /* The current hit's strings. */
-    fsi_normalized_t norm;      /* For snippets. */
-};
+typedef fsi_compiled_t compiled_t;
 
 /* ---- Compiling the tree to a Xapian query ------------------------ */
 
@@ -173,16 +82,17 @@ static fsi_xquery_t *and_of_terms(const fsi_buf_t *buf, size_t n,
     return q;
 }
 
-static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
-                        const fsi_pattern_t *pat, int *failed);
 static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
                                   size_t len);
 
 typedef struct title_probe {
     forum_query_t *q;
-    const compiled_t *c;
+    compiled_t *c;
     int failed;
 } title_probe_t;
+
+static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
+                        const fsi_pattern_t *pat, int *failed);
 
 /* Keeps the articles whose title really contains the pattern. */
 static int title_decider(void *payload, const char *data, size_t len)
@@ -199,7 +109,7 @@ static int title_decider(void *payload, const char *data, size_t len)
 static int add_titled(void *payload, const char *value, size_t len)
 {
     title_probe_t *probe = payload;
-    if (thread_set_add((thread_set_t *)&probe->c->titled, value, len) != 0)
+    if (fsi_thread_set_add(&probe->c->titled, value, len) != 0)
         probe->failed = 1;
     return probe->failed;
 }
@@ -463,28 +373,39 @@ static forum_status_t compile(forum_query_t *q, compiled_t *c,
 
 static void compiled_free(compiled_t *c)
 {
-    thread_set_clear(&c->titled);
+    fsi_thread_set_clear(&c->titled);
     for (size_t i = 0; i < c->n_kids; i++)
         compiled_free(&c->kids[i]);
     free(c->kids);
     free(c->pattern.text);
 }
 
-/* Positive text patterns (not under a NOT) are what snippets mark. */
-static void gather_highlights(forum_query_t *q, const compiled_t *c)
+/* Appends a copy of pat (its text borrowed) to a list of marks. Out of
+ * memory, the snippet just shows fewer marks. */
+static void add_mark(fsi_pattern_t **list, size_t *n, const fsi_pattern_t *pat)
+{
+    fsi_pattern_t *grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (grown == NULL)
+        return;
+    *list = grown;
+    (*list)[(*n)++] = *pat;
+}
+
+/* Positive patterns (not under a NOT) are what snippets mark: text
+ * patterns in posts and titles (a title is searched with its article),
+ * title: patterns in titles only. */
+static void gather_marks(forum_query_t *q, const compiled_t *c)
 {
     if (c->node == NULL || c->node->kind == FSI_Q_NOT)
         return;
     if (c->node->kind == FSI_Q_TEXT && c->pattern.len) {
-        fsi_pattern_t *grown = realloc(q->highlights, (q->n_highlights + 1) *
-                                                          sizeof *grown);
-        if (grown == NULL)
-            return; /* Fewer marks, not a failure. */
-        q->highlights = grown;
-        q->highlights[q->n_highlights++] = c->pattern; /* Borrowed. */
+        add_mark(&q->text_marks, &q->n_text_marks, &c->pattern);
+        add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
     }
+    if (c->node->kind == FSI_Q_TITLE && c->pattern.len)
+        add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
     for (size_t i = 0; i < c->n_kids; i++)
-        gather_highlights(q, &c->kids[i]);
+        gather_marks(q, &c->kids[i]);
 }
 
 /* ---- Verifying candidates --------------------------------------- */
@@ -526,18 +447,6 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
            fsi_pattern_find(pat, norm->text, norm->len, 0) != (size_t)-1;
 }
 
-static int thread_set_has(const thread_set_t *set, fsi_str_t id)
-{
-    if (set->cap == 0)
-        return 0;
-    size_t j = hash_bytes(id.s, id.len) & (set->cap - 1);
-    for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
-        if (strlen(set->slots[j]) == id.len &&
-            memcmp(set->slots[j], id.s, id.len) == 0)
-            return 1;
-    return 0;
-}
-
 static int name_equals(candidate_t *cand, const fsi_pattern_t *pat,
                        fsi_str_t name)
 {
@@ -560,7 +469,8 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
         return contains(cand, &c->pattern, 0) ||
                (r->floor == 0 && contains(cand, &c->pattern, 1));
     case FSI_Q_TITLE:
-        return thread_set_has(&c->titled, r->thread_id);
+        return fsi_thread_set_has(&c->titled, r->thread_id.s,
+                                  r->thread_id.len);
     case FSI_Q_AUTHOR:
         return name_equals(cand, &c->pattern, r->author);
     case FSI_Q_BOARD:
@@ -589,24 +499,25 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
     return 0;
 }
 
-static int decide(void *payload, const char *data, size_t len)
+int fsi_query_decide(void *payload, const char *data, size_t len)
 {
+    fsi_run_t *run = payload;
     candidate_t cand;
     memset(&cand, 0, sizeof cand);
-    cand.q = payload;
+    cand.q = run->query;
     if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
         return 0;
     int keep = evaluate(&cand, &cand.q->root);
-    forum_query_t *q = cand.q;
     /* Out of memory while normalizing: the run reports it. */
     if (cand.failed)
-        q->count_failed = 1;
+        run->failed = 1;
     if (!keep)
         return 0;
-    q->accepted++;
-    if (thread_set_add(&q->threads, cand.rec.thread_id.s,
-                       cand.rec.thread_id.len) != 0)
-        q->count_failed = 1;
+    /* Xapian's counts do not see what a decider rejects: count here. */
+    run->posts++;
+    if (fsi_thread_set_add(&run->threads, cand.rec.thread_id.s,
+                           cand.rec.thread_id.len) != 0)
+        run->failed = 1;
     return 1;
 }
 
@@ -622,33 +533,46 @@ forum_status_t forum_search_options_init(forum_search_options_t *opts,
     return FORUM_OK;
 }
 
-forum_status_t forum_query_create(forum_query_t **out, forum_db_t *db,
-                                  const char *query, size_t len,
-                                  const forum_search_options_t *opts)
+/* Refuses options a search could only misread, naming the field. */
+static forum_status_t check_options(forum_db_t *db,
+                                    const forum_search_options_t *opts)
 {
-    forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
-    if (out == NULL || db == NULL || (query == NULL && len > 0))
-        return FORUM_EINVAL;
-    *out = NULL;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
-    if (opts && opts->version != FORUM_SEARCH_OPTIONS_VERSION)
-        return fsi_db_fail(db, FORUM_EINVAL, "unknown options version %u",
-                           opts->version);
-    forum_query_t *q = calloc(1, sizeof *q);
-    if (q == NULL)
-        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
-    q->db = db;
-    q->opts = opts ? *opts : defaults;
+    if (opts->version != FORUM_SEARCH_OPTIONS_VERSION)
+        return fsi_db_fail(db, FORUM_EINVAL, "search options: unknown "
+                           "version %u (this library knows %u)",
+                           opts->version, FORUM_SEARCH_OPTIONS_VERSION);
+    if (opts->sort != FORUM_SORT_RELEVANCE && opts->sort != FORUM_SORT_DATE &&
+        opts->sort != FORUM_SORT_FLOOR)
+        return fsi_db_fail(db, FORUM_EINVAL, "search options: unknown sort "
+                           "%d (FORUM_SORT_RELEVANCE, FORUM_SORT_DATE or "
+                           "FORUM_SORT_FLOOR)", (int)opts->sort);
+    return FORUM_OK;
+}
 
+static void query_free(forum_query_t *q)
+{
+    fsi_query_free_results(q);
+    fsi_xq_destroy(q->xquery);
+    compiled_free(&q->root);
+    fsi_qnode_free(q->tree);
+    free(q->description);
+    free(q->text_marks);
+    free(q->title_marks);
+    fsi_normalized_free(&q->norm_text);
+    fsi_normalized_free(&q->norm_title);
+    fsi_normalized_free(&q->norm_name);
+    free(q);
+}
+
+/* Parses and compiles; q->db and q->opts are set. */
+static forum_status_t build_query(forum_query_t *q, const char *text,
+                                  size_t len)
+{
     fsi_qerror_t err;
-    forum_status_t status = fsi_query_parse(&q->tree, query ? query : "",
-                                            len, &err);
-    if (status == FORUM_EQUERY) {
-        fsi_db_fail(db, status, "column %zu: %s", err.column, err.message);
-        db->error_column = err.column;
-        goto fail;
-    }
+    forum_status_t status = fsi_query_parse(&q->tree, text, len, &err);
+    if (status == FORUM_EQUERY)
+        return fsi_db_fail_at(q->db, status, err.column, "column %zu: %s",
+                              err.column, err.message);
     if (status == FORUM_OK)
         status = compile(q, &q->root, q->tree, &q->xquery);
     if (status == FORUM_OK) {
@@ -656,21 +580,50 @@ forum_status_t forum_query_create(forum_query_t **out, forum_db_t *db,
         if (q->description == NULL)
             status = FORUM_ENOMEM;
     }
+    if (status == FORUM_OK)
+        gather_marks(q, &q->root);
+    return status;
+}
+
+static forum_status_t create_locked(forum_query_t **out, forum_db_t *db,
+                                    const char *text, size_t len,
+                                    const forum_search_options_t *opts)
+{
+    forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
+    forum_status_t status = fsi_db_usable(db);
+    if (status == FORUM_OK && opts)
+        status = check_options(db, opts);
+    if (status != FORUM_OK)
+        return status;
+    forum_query_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return FORUM_ENOMEM;
+    q->db = db;
+    q->opts = opts ? *opts : defaults;
+    status = build_query(q, text ? text : "", len);
     if (status != FORUM_OK) {
-        if (db->error[0] == '\0')
-            fsi_db_fail(db, status, "%s", forum_status_to_string(status));
-        goto fail;
+        query_free(q);
+        return status;
     }
-    gather_highlights(q, &q->root);
+    fsi_db_query_born(db);
     *out = q;
     return FORUM_OK;
-fail:
-    forum_query_destroy(q);
-    return status;
+}
+
+forum_status_t forum_query_create(forum_query_t **out, forum_db_t *db,
+                                  const char *query, size_t len,
+                                  const forum_search_options_t *opts)
+{
+    if (out == NULL || db == NULL || (query == NULL && len > 0))
+        return FORUM_EINVAL;
+    *out = NULL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, create_locked(out, db, query, len, opts));
 }
 
 const char *forum_query_describe(const forum_query_t *query)
 {
+    /* Fixed at creation: no lock. */
     return query && query->description ? query->description : "";
 }
 
@@ -678,278 +631,8 @@ void forum_query_destroy(forum_query_t *query)
 {
     if (query == NULL)
         return;
-    forum_results_destroy(query->results);
-    fsi_xq_destroy(query->xquery);
-    compiled_free(&query->root);
-    fsi_qnode_free(query->tree);
-    free(query->description);
-    free(query->highlights);
-    fsi_normalized_free(&query->norm_text);
-    fsi_normalized_free(&query->norm_title);
-    fsi_normalized_free(&query->norm_name);
-    thread_set_clear(&query->threads);
-    free(query);
-}
-
-static int compare_hits(const void *a, const void *b)
-{
-    const fsi_xhit_t *x = a, *y = b;
-    if (x->weight != y->weight)
-        return x->weight < y->weight ? 1 : -1;
-    return (x->docid > y->docid) - (x->docid < y->docid);
-}
-
-/* Threads, not posts, are ranked when collapsing: a thread where many
- * posts match is more about the query than one with a single short
- * reply that happens to mention it. Xapian ranks a thread by its best
- * post, so the top FSI_RESCORE_WINDOW threads are re-ranked with a bonus
- * that grows with the log of their matching posts, then the page is cut
- * out of them. */
-static void rescore(fsi_xresult_t *x, size_t offset, size_t limit)
-{
-    for (size_t i = 0; i < x->n_hits; i++)
-        x->hits[i].weight += FSI_THREAD_MATCHES_BOOST *
-                             log1p((double)x->hits[i].collapse_count);
-    qsort(x->hits, x->n_hits, sizeof *x->hits, compare_hits);
-    size_t first = offset < x->n_hits ? offset : x->n_hits;
-    size_t n = x->n_hits - first < limit ? x->n_hits - first : limit;
-    for (size_t i = 0; i < x->n_hits; i++)
-        if (i < first || i >= first + n)
-            free(x->hits[i].data);
-    memmove(x->hits, x->hits + first, n * sizeof *x->hits);
-    x->n_hits = n;
-}
-
-static int count_value(void *payload, const char *value, size_t len)
-{
-    forum_query_t *q = payload;
-    q->accepted++;
-    if (thread_set_add(&q->threads, value, len) != 0)
-        q->count_failed = 1;
-    return q->count_failed;
-}
-
-/* Counts the matching posts and their threads one by one, for when
- * Xapian could only estimate them. */
-static forum_status_t count_exactly(forum_query_t *q, fsi_xresult_t *x)
-{
-    q->accepted = 0;
-    q->count_failed = 0;
-    thread_set_clear(&q->threads);
-    forum_status_t status = fsi_xdb_match_values(q->db->x, q->xquery,
-                                                 FSI_SLOT_THREAD, NULL, NULL,
-                                                 count_value, q);
-    if (status != FORUM_OK)
-        return fsi_db_fail_shim(q->db, status);
-    if (q->count_failed)
-        return fsi_db_fail(q->db, FORUM_ENOMEM, "out of memory");
-    x->uncollapsed = q->accepted;
-    x->matches = q->opts.collapse_threads ? q->threads.n : q->accepted;
-    return FORUM_OK;
-}
-
-forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
-{
-    if (query == NULL || out == NULL)
-        return FORUM_EINVAL;
-    *out = NULL;
     forum_db_t *db = query->db;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
-    forum_results_destroy(query->results);
-    query->results = NULL;
-
-    forum_results_t *res = calloc(1, sizeof *res);
-    if (res == NULL)
-        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
-    res->query = query;
-    const forum_search_options_t *o = &query->opts;
-    /* Ranking threads looks at more than the page: see rescore(). */
-    int rescoring = o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE;
-    size_t want = o->offset + o->limit;
-    if (want < o->offset)
-        want = (size_t)-1;
-    fsi_xsearch_t search = {
-        o->collapse_threads ? FSI_SLOT_THREAD : -1,
-        -1, 0, rescoring ? 0 : o->offset,
-        rescoring ? (want > FSI_RESCORE_WINDOW ? want : FSI_RESCORE_WINDOW)
-                  : o->limit,
-        query->root.exact ? NULL : decide, query, o->exact_counts};
-    if (o->sort == FORUM_SORT_DATE) {
-        search.sort_slot = FSI_SLOT_DATE;
-        search.sort_descending = 1;
-    } else if (o->sort == FORUM_SORT_FLOOR) {
-        search.sort_slot = FSI_SLOT_ORDER;
-    }
-    query->accepted = 0;
-    query->count_failed = 0;
-    thread_set_clear(&query->threads);
-    forum_status_t status = fsi_xdb_search(db->x, query->xquery, &search,
-                                           &res->x);
-    if (status == FORUM_OK && query->count_failed)
-        status = FORUM_ENOMEM;
-    if (status != FORUM_OK) {
-        fsi_xresult_free(&res->x);
-        free(res);
-        return status == FORUM_ENOMEM
-                   ? fsi_db_fail(db, status, "out of memory")
-                   : fsi_db_fail_shim(db, status);
-    }
-    if (search.decider && o->exact_counts) {
-        res->x.uncollapsed = query->accepted;
-        res->x.matches = o->collapse_threads ? query->threads.n
-                                             : query->accepted;
-    } else if (!res->x.counts_final) {
-        status = count_exactly(query, &res->x);
-        if (status != FORUM_OK) {
-            fsi_xresult_free(&res->x);
-            free(res);
-            return status;
-        }
-    }
-    if (rescoring)
-        rescore(&res->x, o->offset, o->limit);
-    query->results = res;
-    *out = res;
-    return FORUM_OK;
-}
-
-void forum_results_counts(const forum_results_t *results, uint64_t *posts_out,
-                          uint64_t *threads_out)
-{
-    if (posts_out)
-        *posts_out = results ? results->x.uncollapsed : 0;
-    if (threads_out)
-        *threads_out = results ? results->x.matches : 0;
-}
-
-/* Copies s into the hit's string arena; returns its offset. */
-static size_t keep_string(fsi_buf_t *arena, fsi_str_t s)
-{
-    size_t at = arena->len;
-    fsi_buf_append(arena, s.s, s.len);
-    fsi_buf_append_char(arena, '\0');
-    return at;
-}
-
-forum_status_t forum_results_next(forum_results_t *results,
-                                  const forum_hit_t **out)
-{
-    if (results == NULL || out == NULL)
-        return FORUM_EINVAL;
-    *out = NULL;
-    forum_db_t *db = results->query->db;
-    if (results->next >= results->x.n_hits)
-        return FORUM_ITER_DONE;
-    const fsi_xhit_t *x = &results->x.hits[results->next];
-    fsi_post_record_t rec;
-    if (fsi_post_record_decode(&rec, x->data, x->data_len) != FORUM_OK)
-        return fsi_db_fail(db, FORUM_EIO, "corrupt document %u", x->docid);
-
-    fsi_thread_record_t thread = {{"", 0}, {"", 0}, {"", 0}, {"", 0},
-                                  FSI_NO_DATE};
-    fsi_buf_t key = FSI_BUF_INIT;
-    fsi_make_key(&key, FSI_META_THREAD, rec.thread_id.s, rec.thread_id.len);
-    char *stored = NULL;
-    size_t stored_len = 0;
-    forum_status_t status = key.failed ? FORUM_ENOMEM
-        : fsi_xdb_get_metadata(db->x, key.data, key.len, &stored,
-                               &stored_len);
-    fsi_buf_free(&key);
-    if (status != FORUM_OK) {
-        free(stored);
-        return status == FORUM_ENOMEM
-                   ? fsi_db_fail(db, status, "out of memory")
-                   : fsi_db_fail_shim(db, status);
-    }
-    /* A missing thread record (a racing writer) leaves the fields empty. */
-    if (stored_len)
-        fsi_thread_record_decode(&thread, stored, stored_len);
-
-    fsi_buf_t *arena = &results->strings;
-    arena->len = 0;
-    size_t at_id = keep_string(arena, rec.thread_id);
-    size_t at_title = keep_string(arena, thread.title);
-    size_t at_board = keep_string(arena, thread.board);
-    size_t at_author = keep_string(arena, rec.author);
-    size_t at_source = keep_string(arena, thread.source);
-    size_t at_path = keep_string(arena, thread.path);
-    size_t at_text = keep_string(arena, rec.text);
-    free(stored);
-    if (arena->failed)
-        return fsi_db_fail(db, FORUM_ENOMEM, "out of memory");
-
-    forum_hit_t *hit = &results->hit;
-    hit->thread_id = arena->data + at_id;
-    hit->title = arena->data + at_title;
-    hit->board = arena->data + at_board;
-    hit->author = arena->data + at_author;
-    hit->source = arena->data + at_source;
-    hit->path = arena->data + at_path;
-    hit->text = arena->data + at_text;
-    hit->text_len = rec.text.len;
-    hit->floor = rec.floor;
-    hit->date = rec.date != FSI_NO_DATE ? rec.date : rec.thread_date;
-    hit->score = results->query->opts.sort == FORUM_SORT_RELEVANCE
-                     ? x->weight : 0.0;
-    hit->thread_matches = x->collapse_count + 1;
-    hit->rank = (uint32_t)(results->query->opts.offset + results->next);
-    results->next++;
-    *out = hit;
-    return FORUM_OK;
-}
-
-void forum_results_destroy(forum_results_t *results)
-{
-    if (results == NULL)
-        return;
-    if (results->query && results->query->results == results)
-        results->query->results = NULL;
-    fsi_xresult_free(&results->x);
-    fsi_buf_free(&results->strings);
-    fsi_normalized_free(&results->norm);
-    free(results);
-}
-
-/* Highlights text (borrowed) with the query's text patterns. */
-static forum_status_t highlight_text(forum_results_t *results,
-                                     const char *text, size_t len,
-                                     const forum_snippet_options_t *opts,
-                                     forum_snippet_t **out)
-{
-    forum_snippet_options_t defaults = FORUM_SNIPPET_OPTIONS_INIT;
-    *out = NULL;
-    if (opts == NULL)
-        opts = &defaults;
-    if (opts->version != FORUM_SNIPPET_OPTIONS_VERSION || opts->max_chars == 0)
-        return FORUM_EINVAL;
-    forum_status_t status = fsi_normalize(&results->norm, text, len, 1);
-    if (status != FORUM_OK)
-        return status;
-    const forum_query_t *q = results->query;
-    return fsi_highlight(out, text, len, &results->norm, q->highlights,
-                         q->n_highlights, opts);
-}
-
-forum_status_t forum_results_snippet(forum_results_t *results,
-                                     const forum_hit_t *hit,
-                                     const forum_snippet_options_t *opts,
-                                     forum_snippet_t **out)
-{
-    if (results == NULL || hit == NULL || out == NULL)
-        return FORUM_EINVAL;
-    return highlight_text(results, hit->text, hit->text_len, opts, out);
-}
-
-forum_status_t forum_results_title(forum_results_t *results,
-                                   const forum_hit_t *hit,
-                                   forum_snippet_t **out)
-{
-    /* A title is shown whole, however long the snippet options. */
-    forum_snippet_options_t whole = {FORUM_SNIPPET_OPTIONS_VERSION,
-                                     (size_t)-1, 1};
-    if (results == NULL || hit == NULL || out == NULL)
-        return FORUM_EINVAL;
-    return highlight_text(results, hit->title, strlen(hit->title), &whole,
-                          out);
+    fsi_db_lock(db);
+    query_free(query);
+    fsi_db_query_gone(db); /* Unlocks; frees db if it was its last use. */
 }

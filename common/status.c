@@ -21,6 +21,7 @@ const char *forum_status_to_string(forum_status_t status)
     case FORUM_EIO: return "input/output error or corrupt database";
     case FORUM_EINVAL: return "invalid argument";
     case FORUM_EINTERNAL: return "internal error";
+    case FORUM_ECLOSED: return "database handle is closed";
     case FORUM_ECANCELLED: return "cancelled";
     case FORUM_STATUS_LAST: break;
     }

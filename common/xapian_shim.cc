@@ -17,6 +17,9 @@
 struct fsi_xdb {
     Xapian::Database *reader = nullptr;       /* Set in every mode. */
     Xapian::WritableDatabase *writer = nullptr; /* Write modes only. */
+    /* A writer always has a transaction open (see open_transaction()),
+     * so that destroying it discards what was not committed. */
+    bool in_transaction = false;
     std::string path;
     std::string error;
 };
@@ -136,6 +139,34 @@ class CallbackDecider : public Xapian::MatchDecider {
     void *payload_;
 };
 
+/* Xapian's WritableDatabase commits pending changes when it is closed
+ * or destroyed, unless a transaction is open: then it cancels it. So a
+ * writer keeps one open at all times, and forum_db_destroy() discards
+ * what forum_db_commit() or forum_db_close() did not commit. Inside a
+ * transaction Xapian flushes to disk by size as usual but never
+ * publishes, so memory stays bounded. */
+void open_transaction(fsi_xdb_t *db)
+{
+    if (db->writer && !db->in_transaction) {
+        db->writer->begin_transaction(true);
+        db->in_transaction = true;
+    }
+}
+
+/* Makes every change so far durable and visible, then opens the next
+ * transaction. */
+void commit_and_continue(fsi_xdb_t *db)
+{
+    if (db->in_transaction) {
+        /* Over either way: Xapian ends it even when the commit fails. */
+        db->in_transaction = false;
+        db->writer->commit_transaction();
+    } else {
+        db->writer->commit();
+    }
+    open_transaction(db);
+}
+
 } // namespace
 
 extern "C" {
@@ -163,6 +194,7 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
                 flags |= Xapian::DB_RETRY_LOCK;
             db->writer = new Xapian::WritableDatabase(path, flags);
             db->reader = db->writer;
+            open_transaction(db);
         }
         *out = db;
         return FORUM_OK;
@@ -206,8 +238,9 @@ void fsi_xdb_destroy(fsi_xdb_t *db)
     if (db == nullptr)
         return;
     try {
-        /* Pending changes are discarded, as documented: the destructor
-         * would commit them and swallow any error. */
+        /* Pending changes are discarded, as documented: close() cancels
+         * the open transaction (without one, close() and the destructor
+         * would both commit). */
         if (db->writer) {
             try {
                 db->writer->close();
@@ -232,7 +265,7 @@ forum_status_t fsi_xdb_commit(fsi_xdb_t *db)
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
-        db->writer->commit();
+        commit_and_continue(db);
         return FORUM_OK;
     } catch (...) {
         return fail(db);
@@ -244,7 +277,9 @@ forum_status_t fsi_xdb_begin_batch(fsi_xdb_t *db)
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
-        db->writer->begin_transaction(true);
+        /* What was pending before is committed first, as Xapian's own
+         * begin_transaction() does; the batch is the next transaction. */
+        commit_and_continue(db);
         return FORUM_OK;
     } catch (...) {
         return fail(db);
@@ -256,10 +291,13 @@ forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
-        if (commit)
-            db->writer->commit_transaction();
-        else
+        if (commit) {
+            commit_and_continue(db);
+        } else if (db->in_transaction) {
+            db->in_transaction = false;
             db->writer->cancel_transaction();
+            open_transaction(db);
+        }
         return FORUM_OK;
     } catch (...) {
         return fail(db);
@@ -269,8 +307,12 @@ forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
 forum_status_t fsi_xdb_close(fsi_xdb_t *db)
 {
     try {
-        if (db->writer)
+        if (db->writer && db->in_transaction) {
+            db->in_transaction = false;
+            db->writer->commit_transaction();
+        } else if (db->writer) {
             db->writer->commit();
+        }
         db->reader->close();
         return FORUM_OK;
     } catch (...) {
@@ -339,6 +381,7 @@ forum_status_t fsi_xdb_set_metadata(fsi_xdb_t *db, const char *key,
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
+        open_transaction(db);
         db->writer->set_metadata(std::string(key, key_len),
                                  std::string(value, value_len));
         return FORUM_OK;
@@ -374,6 +417,7 @@ forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
+        open_transaction(db);
         db->writer->delete_document(std::string(term, len));
         return FORUM_OK;
     } catch (...) {
@@ -387,6 +431,7 @@ forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
+        open_transaction(db);
         db->writer->replace_document(std::string(term, len), doc->doc);
         return FORUM_OK;
     } catch (...) {
@@ -607,27 +652,33 @@ char *fsi_xq_describe(const fsi_xquery_t *q)
     }
 }
 
-static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
-                       const fsi_xsearch_t *opts, fsi_xresult_t *out)
+/* Xapian counts documents in 32 bits: larger pages are clamped. */
+static Xapian::doccount clamp_count(size_t n)
 {
-    Xapian::Enquire enquire(*db->reader);
-    enquire.set_query(q->query);
-    if (opts->collapse_slot >= 0)
-        enquire.set_collapse_key(static_cast<Xapian::valueno>(
-            opts->collapse_slot));
-    if (opts->sort_slot >= 0)
-        enquire.set_sort_by_value_then_relevance(
-            static_cast<Xapian::valueno>(opts->sort_slot),
-            opts->sort_descending != 0);
-    /* Counts are shown to users (posts per thread, totals), so ask for
-     * exact ones: Xapian then visits every match. */
-    Xapian::doccount all = db->reader->get_doccount();
-    CallbackDecider decider(opts->decider, opts->decider_payload);
-    Xapian::MSet mset = enquire.get_mset(
-        static_cast<Xapian::doccount>(opts->offset),
-        static_cast<Xapian::doccount>(opts->limit),
-        opts->exact_counts ? all : 0, nullptr,
-        opts->decider ? &decider : nullptr);
+    return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<Xapian::doccount>(n);
+}
+
+/* The search's order (see fsi_xsearch_t), made by keymaker when it is
+ * not relevance first. */
+static void set_order(Xapian::Enquire &enquire, const fsi_xsearch_t *opts,
+                      Xapian::MultiValueKeyMaker &keymaker)
+{
+    if (opts->primary_slot < 0) {
+        enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
+    } else if (static_cast<unsigned>(opts->primary_slot) == opts->tie_slot) {
+        enquire.set_sort_by_value(opts->tie_slot,
+                                  opts->primary_descending != 0);
+    } else {
+        keymaker.add_value(static_cast<Xapian::valueno>(opts->primary_slot),
+                           opts->primary_descending != 0);
+        keymaker.add_value(opts->tie_slot, false);
+        enquire.set_sort_by_key(&keymaker, false);
+    }
+}
+
+static void keep_counts(const Xapian::MSet &mset, const fsi_xsearch_t *opts,
+                        fsi_xresult_t *out)
+{
     out->matches = mset.get_matches_estimated();
     out->uncollapsed = mset.get_uncollapsed_matches_estimated();
     /* With collapsing, Xapian's counts can stay estimates even when asked
@@ -637,22 +688,115 @@ static void run_search(fsi_xdb_t *db, const fsi_xquery_t *q,
                  mset.get_uncollapsed_matches_lower_bound() ==
                      mset.get_uncollapsed_matches_upper_bound();
     out->counts_final = !opts->exact_counts || exact;
+}
+
+/* Ranks the matches: the page, or every match when arrange() will choose
+ * the page. Hits get no document yet. */
+static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
+                         const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
+    if (opts->collapse_slot >= 0)
+        enquire.set_collapse_key(static_cast<Xapian::valueno>(
+            opts->collapse_slot));
+    Xapian::MultiValueKeyMaker keymaker;
+    set_order(enquire, opts, keymaker);
+    /* Counts are shown to users (posts per thread, totals), so ask for
+     * exact ones: Xapian then visits every match. */
+    Xapian::doccount all = db->reader->get_doccount();
+    CallbackDecider decider(opts->decider, opts->decider_payload);
+    Xapian::MSet mset = enquire.get_mset(
+        opts->arrange ? 0 : clamp_count(opts->offset),
+        opts->arrange ? all : clamp_count(opts->limit),
+        opts->exact_counts ? all : 0, nullptr,
+        opts->decider ? &decider : nullptr);
+    keep_counts(mset, opts, out);
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)
         throw std::bad_alloc();
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-        fsi_xhit_t *hit = &out->hits[out->n_hits];
-        std::string data = it.get_document().get_data();
+        fsi_xhit_t *hit = &out->hits[out->n_hits++];
+        hit->docid = *it;
+        hit->weight = it.get_weight();
+        hit->collapse_count = it.get_collapse_count();
+        if (opts->arrange) {
+            std::string key = it.get_sort_key();
+            hit->key = dup_string(key);
+            if (hit->key == nullptr)
+                throw std::bad_alloc();
+            hit->key_len = key.size();
+        }
+    }
+}
+
+/* Reads each hit's document data and the metadata it names, from the
+ * revision the hits were ranked in, so a result set never goes back to
+ * the database. */
+static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
+                      fsi_xresult_t *out)
+{
+    char key[256];
+    for (size_t i = 0; i < out->n_hits; i++) {
+        fsi_xhit_t *hit = &out->hits[i];
+        std::string data = db->reader->get_document(hit->docid).get_data();
         hit->data = dup_string(data);
         if (hit->data == nullptr)
             throw std::bad_alloc();
         hit->data_len = data.size();
-        hit->docid = *it;
-        hit->weight = it.get_weight();
-        hit->collapse_count = it.get_collapse_count();
-        out->n_hits++;
+        size_t key_len = opts->meta_key
+            ? opts->meta_key(opts->payload, hit->data, hit->data_len, key,
+                             sizeof key)
+            : 0;
+        if (key_len == 0)
+            continue;
+        std::string meta = db->reader->get_metadata(std::string(key,
+                                                                key_len));
+        hit->meta = dup_string(meta);
+        if (hit->meta == nullptr)
+            throw std::bad_alloc();
+        hit->meta_len = meta.size();
     }
+}
+
+/* Hands count() the value of every match: for counts Xapian cannot give
+ * (distinct threads among posts), from the same revision. */
+static void count_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
+                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    CallbackDecider decider(opts->decider, opts->decider_payload);
+    Xapian::doccount all = db->reader->get_doccount();
+    Xapian::MSet mset = enquire.get_mset(0, all, all, nullptr,
+                                         opts->decider ? &decider : nullptr);
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        std::string value = it.get_document().get_value(opts->count_slot);
+        if (opts->count(opts->payload, value.data(), value.size()) != 0)
+            break;
+    }
+    out->counted = 1;
+}
+
+static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
+                        const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    if (opts->restart)
+        opts->restart(opts->payload);
+    refresh(db);
+    rank_matches(db, q, opts, out);
+    if (opts->arrange && opts->arrange(opts->payload, out) != 0)
+        throw std::bad_alloc();
+    read_page(db, opts, out);
+    bool known = opts->collapse_slot >= 0 &&
+                 static_cast<unsigned>(opts->collapse_slot) ==
+                     opts->count_slot &&
+                 out->counts_final && opts->exact_counts;
+    if (opts->count && !known)
+        count_matches(db, q, opts, out);
 }
 
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
@@ -662,8 +806,7 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
     const int attempts = 5;
     for (int attempt = 0;; attempt++) {
         try {
-            refresh(db);
-            run_search(db, q, opts, out);
+            search_once(db, q, opts, out);
             return FORUM_OK;
         } catch (const Xapian::DatabaseModifiedError &) {
             fsi_xresult_free(out);
@@ -677,11 +820,19 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
     }
 }
 
+void fsi_xhit_free(fsi_xhit_t *hit)
+{
+    std::free(hit->key);
+    std::free(hit->data);
+    std::free(hit->meta);
+    hit->key = hit->data = hit->meta = nullptr;
+}
+
 void fsi_xresult_free(fsi_xresult_t *result)
 {
     if (result->hits) {
         for (size_t i = 0; i < result->n_hits; i++)
-            std::free(result->hits[i].data);
+            fsi_xhit_free(&result->hits[i]);
         std::free(result->hits);
     }
     std::memset(result, 0, sizeof *result);

@@ -119,22 +119,16 @@ char *fsi_xq_describe(const fsi_xquery_t *q);
  * the shim. */
 typedef int (*fsi_decider_fn)(void *payload, const char *data, size_t len);
 
-typedef struct fsi_xsearch {
-    int collapse_slot;     /* -1: no collapsing. */
-    int sort_slot;         /* -1: relevance. */
-    int sort_descending;
-    size_t offset, limit;
-    fsi_decider_fn decider; /* NULL: every candidate matches. */
-    void *decider_payload;
-    int exact_counts;       /* Check every candidate, for exact counts. */
-} fsi_xsearch_t;
-
 typedef struct fsi_xhit {
     uint32_t docid;
     double weight;
     uint64_t collapse_count; /* Other matching documents of its key. */
+    char *key;               /* tie_slot's value (ranking every match). */
+    size_t key_len;
     char *data;              /* The document data, malloc'd. */
     size_t data_len;
+    char *meta;              /* The metadata meta_key() named, or NULL. */
+    size_t meta_len;
 } fsi_xhit_t;
 
 typedef struct fsi_xresult {
@@ -143,11 +137,52 @@ typedef struct fsi_xresult {
     uint64_t matches;        /* Documents, or keys if collapsed. */
     uint64_t uncollapsed;    /* Matching documents. */
     int counts_final;        /* Exact, or estimates were asked for. */
+    int counted;             /* count() saw every match. */
 } fsi_xresult_t;
+
+/* One search. Everything a result needs is read within one attempt, from
+ * one revision of the database: an attempt that meets a writer's commit
+ * is thrown away and the search starts over. */
+typedef struct fsi_xsearch {
+    int collapse_slot;     /* -1: no collapsing. */
+    /* The order: by relevance, best first, when primary_slot < 0; else
+     * by primary_slot's value (descending when primary_descending). Ties
+     * always by tie_slot's value, ascending, so a value unique to each
+     * document makes the order total. */
+    int primary_slot;
+    int primary_descending;
+    unsigned tie_slot;
+    size_t offset, limit;  /* The page (when arrange is NULL). */
+    fsi_decider_fn decider; /* NULL: every candidate matches. */
+    void *decider_payload;
+    int exact_counts;       /* Check every candidate, for exact counts. */
+
+    /* Optional hooks, each given payload. */
+    void *payload;
+    /* An attempt starts: forget what the decider or count() saw. */
+    void (*restart)(void *payload);
+    /* Set: every match is ranked, offset and limit aside; the hits
+     * arrive with docid, weight, collapse_count and key only, and
+     * arrange() reorders them and keeps the page (freeing the keys of the
+     * others). Returns nonzero when out of memory. The page's documents
+     * are read after it. */
+    int (*arrange)(void *payload, fsi_xresult_t *result);
+    /* The metadata key to read along with a hit's document (written to
+     * key, at most cap bytes): its length, 0 for none. */
+    size_t (*meta_key)(void *payload, const char *data, size_t len,
+                       char *key, size_t cap);
+    /* Set: called with count_slot's value of every match (accepted by the
+     * decider) unless the search's own counts are exact and collapsed on
+     * count_slot; result->counted says it ran. Nonzero stops. */
+    int (*count)(void *payload, const char *value, size_t len);
+    unsigned count_slot;
+} fsi_xsearch_t;
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
                               const fsi_xsearch_t *opts, fsi_xresult_t *out);
+/* Frees one hit's strings (for arrange() dropping hits). */
+void fsi_xhit_free(fsi_xhit_t *hit);
 void fsi_xresult_free(fsi_xresult_t *result);
 
 /* Calls cb with value `slot` of every document matching q (and accepted

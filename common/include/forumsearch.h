@@ -75,6 +75,8 @@ typedef enum forum_status {
     FORUM_EINVAL,     /**< A bad argument. */
     FORUM_EINTERNAL,  /**< A bug, or an error from a library we use. */
     FORUM_ECANCELLED, /**< The caller's progress callback asked to stop. */
+    FORUM_ECLOSED,    /**< The database handle was closed
+                           (forum_db_close(), forum_db_destroy()). */
     FORUM_STATUS_LAST
 } forum_status_t;
 
