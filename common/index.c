@@ -911,9 +911,9 @@ static void finish_run(run_t *run)
     fsi_buf_free(&run->data);
 }
 
-forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
-                                   const forum_index_options_t *opts,
-                                   forum_index_stats_t *stats)
+static forum_status_t index_path(forum_db_t *db, const char *path,
+                                 const forum_index_options_t *opts,
+                                 forum_index_stats_t *stats)
 {
     run_t run;
     file_list_t files = {0};
@@ -1056,10 +1056,10 @@ static const char *bad_name(const char *name)
     return NULL;
 }
 
-forum_status_t forum_db_index_buffer(forum_db_t *db, const char *name,
-                                     const char *bytes, size_t len,
-                                     const forum_index_options_t *opts,
-                                     forum_index_stats_t *stats)
+static forum_status_t index_buffer(forum_db_t *db, const char *name,
+                                   const char *bytes, size_t len,
+                                   const forum_index_options_t *opts,
+                                   forum_index_stats_t *stats)
 {
     run_t run;
     if (db == NULL)
@@ -1112,8 +1112,8 @@ static int remove_stamp(void *payload, const char *key, size_t key_len)
     return r->status != FORUM_OK;
 }
 
-forum_status_t forum_db_remove(forum_db_t *db, forum_remove_kind_t kind,
-                               const char *key, uint64_t *posts_removed)
+static forum_status_t remove_posts(forum_db_t *db, forum_remove_kind_t kind,
+                                   const char *key, uint64_t *posts_removed)
 {
     run_t run;
     if (posts_removed)
@@ -1166,6 +1166,39 @@ forum_status_t forum_db_remove(forum_db_t *db, forum_remove_kind_t kind,
     fsi_buf_free(&term);
     finish_run(&run);
     return status;
+}
+
+/* ---- Public calls: each holds the handle's lock (db.h). Callbacks run
+ * under it and must not call back into the same handle. ------------- */
+
+forum_status_t forum_db_index_path(forum_db_t *db, const char *path,
+                                   const forum_index_options_t *opts,
+                                   forum_index_stats_t *stats)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, index_path(db, path, opts, stats));
+}
+
+forum_status_t forum_db_index_buffer(forum_db_t *db, const char *name,
+                                     const char *bytes, size_t len,
+                                     const forum_index_options_t *opts,
+                                     forum_index_stats_t *stats)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, index_buffer(db, name, bytes, len, opts, stats));
+}
+
+forum_status_t forum_db_remove(forum_db_t *db, forum_remove_kind_t kind,
+                               const char *key, uint64_t *posts_removed)
+{
+    if (db == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, remove_posts(db, kind, key, posts_removed));
 }
 
 forum_status_t forum_index_options_init(forum_index_options_t *opts,
