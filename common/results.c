@@ -42,19 +42,8 @@ struct forum_results {
 static void restart_run(void *payload)
 {
     fsi_run_t *run = payload;
-    run->posts = 0;
-    fsi_thread_set_clear(&run->threads);
     run->failed = 0;
     run->ranked_all = 0;
-}
-
-static int count_match(void *payload, const char *thread_id, size_t len)
-{
-    fsi_run_t *run = payload;
-    run->posts++;
-    if (fsi_thread_set_add(&run->threads, thread_id, len) != 0)
-        run->failed = 1;
-    return run->failed;
 }
 
 /* The key of the hit's thread record. */
@@ -151,12 +140,10 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     if (o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE)
         s.arrange = arrange_threads;
     s.meta_key = thread_record_key;
-    /* The decider counts what it keeps; without one, exact counts of
-     * threads need a pass over the matches. */
-    if (o->exact_counts && !decided && !s.arrange) {
-        s.count = count_match;
-        s.count_slot = FSI_SLOT_THREAD;
-    }
+    /* Xapian counts posts, and threads only when collapsing and not
+     * always exactly: count the distinct threads of every match, unless
+     * every thread is ranked anyway. */
+    s.count_slot = s.arrange ? -1 : FSI_SLOT_THREAD;
     return s;
 }
 
@@ -168,9 +155,9 @@ static void take_counts(forum_results_t *res, const fsi_run_t *run,
     if (run->ranked_all) {
         res->posts = run->ranked_posts;
         res->threads = run->ranked_threads;
-    } else if ((s->decider && s->exact_counts) || x->counted) {
-        res->posts = run->posts;
-        res->threads = run->threads.n;
+    } else if (x->counted) {
+        res->posts = x->counted_docs;
+        res->threads = x->counted_values;
     } else if (s->collapse_slot >= 0) {
         res->posts = x->uncollapsed;
         res->threads = x->matches;
@@ -240,7 +227,6 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
         status = FORUM_ENOMEM;
     if (status == FORUM_OK)
         take_counts(res, &run, &search);
-    fsi_thread_set_clear(&run.threads);
     if (status != FORUM_OK) {
         results_free(res);
         return status;

@@ -511,14 +511,7 @@ int fsi_query_decide(void *payload, const char *data, size_t len)
     /* Out of memory while normalizing: the run reports it. */
     if (cand.failed)
         run->failed = 1;
-    if (!keep)
-        return 0;
-    /* Xapian's counts do not see what a decider rejects: count here. */
-    run->posts++;
-    if (fsi_thread_set_add(&run->threads, cand.rec.thread_id.s,
-                           cand.rec.thread_id.len) != 0)
-        run->failed = 1;
-    return 1;
+    return keep;
 }
 
 /* ---- Public API ---------------------------------------------------- */

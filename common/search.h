@@ -49,11 +49,9 @@ struct forum_query {
     fsi_normalized_t norm_text, norm_title, norm_name;
 };
 
-/* One run of a query: the decider's payload, and what it counted. */
+/* One run of a query: the payload of the search's callbacks. */
 typedef struct fsi_run {
     forum_query_t *query;
-    uint64_t posts;              /* Matching posts seen. */
-    fsi_thread_set_t threads;    /* Their distinct threads. */
     int failed;                  /* Memory ran out in a callback. */
     size_t offset, limit;        /* The page. */
     /* Collapsed by relevance, every thread is ranked: its counts. */
@@ -62,8 +60,7 @@ typedef struct fsi_run {
 } fsi_run_t;
 
 /* The MatchDecider: whether the post (its document data) matches the
- * whole query, verified against its stored text; counts the posts it
- * keeps into the run (payload). */
+ * whole query, verified against its stored text. payload: the run. */
 int fsi_query_decide(void *run, const char *data, size_t len);
 
 /* Frees the result sets of query (results.c). Call under the lock. */
