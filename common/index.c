@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,30 @@ typedef struct file_list {
     size_t n, cap;
 } file_list_t;
 
+/* What the workers of one sharded run share (see index_path()). */
+typedef struct shared {
+    pthread_mutex_t lock;  /* Serializes the caller's callbacks. */
+    uint64_t files_done;   /* Each file counted by its owner. */
+    uint64_t files_total;
+    int cancelled;         /* The progress callback said stop. */
+} shared_t;
+
 typedef struct run {
     forum_db_t *db;
+    /* The shard this run writes: the database itself when it has one
+     * shard. A thread lives in shard fsi_shard_of(id) (schema.h). */
+    fsi_xdb_t *x;
+    unsigned shard, n_shards;
+    shared_t *shared;      /* NULL when the run is alone. */
+    /* This shard reports the current file's own problems and counts it:
+     * a text file is read by its thread's shard only, a JSON Lines file
+     * by every shard (each indexes its own threads) and owned by one. */
+    int owns_file;
+    size_t file_threads;   /* Threads of the current file, all shards. */
+    uint64_t files_done;   /* For the progress callback, when alone. */
+    /* A worker keeps its failure here: the handle's error slot belongs
+     * to the calling thread. */
+    char error[1024];
     const forum_index_options_t *opts;
     forum_index_stats_t *stats;
     forum_tokenizer_t *tok;
@@ -45,6 +68,7 @@ typedef struct run {
     /* Paths below the root that could not be read this run: the posts
      * indexed from them before are kept, not taken for deleted. */
     file_list_t unreadable;
+    const file_list_t *kept;   /* The first run's unreadable, for all. */
     /* The current file's earlier posts are deleted just before its first
      * new thread is written, so a file that yields nothing can keep them
      * (keep_old_posts: forum_db_index_buffer's "a failed call changes
@@ -92,10 +116,21 @@ static int file_list_add(file_list_t *list, const char *rel)
 }
 
 
-static void diag_forward(void *payload, const char *path, size_t line,
+static void lock_shared(run_t *run)
+{
+    if (run->shared)
+        pthread_mutex_lock(&run->shared->lock);
+}
+
+static void unlock_shared(run_t *run)
+{
+    if (run->shared)
+        pthread_mutex_unlock(&run->shared->lock);
+}
+
+static void deliver_diag(run_t *run, const char *path, size_t line,
                          int is_error, const char *message)
 {
-    run_t *run = payload;
     if (is_error)
         run->stats->errors++;
     else
@@ -103,9 +138,22 @@ static void diag_forward(void *payload, const char *path, size_t line,
     /* run->display names the file in the user's terms; the parsers'
      * own path is the same string or, outside a file, nothing. */
     const char *where = run->display ? run->display : path ? path : "";
-    if (run->opts->diag)
+    if (run->opts->diag) {
+        lock_shared(run);
         run->opts->diag(run->opts->diag_payload, where, line,
                         is_error ? FORUM_ERROR : FORUM_WARNING, message);
+        unlock_shared(run);
+    }
+}
+
+/* A problem of the current file (from the readers and parsers): told
+ * once, by the shard that owns the file. */
+static void diag_forward(void *payload, const char *path, size_t line,
+                         int is_error, const char *message)
+{
+    run_t *run = payload;
+    if (run->owns_file)
+        deliver_diag(run, path, line, is_error, message);
 }
 
 static void report(run_t *run, size_t line, int is_error, const char *fmt,
@@ -119,6 +167,46 @@ static void report(run_t *run, size_t line, int is_error, const char *fmt,
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     diag_forward(run, run->display, line, is_error, message);
+}
+
+/* A problem of one thread: only its shard sees the thread. */
+static void report_thread(run_t *run, size_t line, int is_error,
+                          const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report_thread(run_t *run, size_t line, int is_error,
+                          const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    deliver_diag(run, run->display, line, is_error, message);
+}
+
+/* Records a failure of the run: on the handle when the run is alone,
+ * else in the run, for index_path() to pass on. */
+static forum_status_t run_fail(run_t *run, forum_status_t status,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static forum_status_t run_fail(run_t *run, forum_status_t status,
+                               const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (run->shared)
+        snprintf(run->error, sizeof run->error, "%s", message);
+    else
+        fsi_db_fail(run->db, status, "%s", message);
+    return status;
+}
+
+static forum_status_t run_fail_shim(run_t *run, forum_status_t status)
+{
+    return run_fail(run, status, "%s", fsi_xdb_error(run->x));
 }
 
 /* Finds the inline quotes "NAME 发表评论于 DATE …" of a normalized text:
@@ -309,11 +397,11 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
 
     status = fsi_xdoc_status(run->doc);
     if (status != FORUM_OK)
-        return fsi_db_fail(run->db, status, "cannot build document");
-    status = fsi_xdb_replace_by_term(run->db->x, unique, unique_len,
+        return run_fail(run, status, "cannot build document");
+    status = fsi_xdb_replace_by_term(run->x, unique, unique_len,
                                      run->doc);
     if (status != FORUM_OK)
-        return fsi_db_fail_shim(run->db, status);
+        return run_fail_shim(run, status);
     run->stats->posts++;
     run->stats->text_bytes += post->text_len;
     run->file_posts++;
@@ -337,11 +425,11 @@ static forum_status_t store_thread_record(run_t *run,
     fsi_thread_record_encode(&run->data, &rec);
     forum_status_t status = FORUM_ENOMEM;
     if (!key.failed && !run->data.failed)
-        status = fsi_xdb_set_metadata(run->db->x, key.data, key.len,
+        status = fsi_xdb_set_metadata(run->x, key.data, key.len,
                                       run->data.data, run->data.len);
     fsi_buf_free(&key);
     if (status != FORUM_OK && status != FORUM_ENOMEM)
-        return fsi_db_fail_shim(run->db, status);
+        return run_fail_shim(run, status);
     return status;
 }
 
@@ -370,7 +458,7 @@ static void bound_post(run_t *run, fsi_post_t *post)
         keep--;
     post->text[keep] = '\0';
     post->text_len = keep;
-    report(run, post->line, 0, "post text truncated to %d bytes",
+    report_thread(run, post->line, 0, "post text truncated to %d bytes",
            FSI_MAX_POST_BYTES);
 }
 
@@ -379,7 +467,7 @@ static forum_status_t delete_file_posts(run_t *run, const char *rel);
 /* Commits the open batch and opens the next one. */
 static forum_status_t next_batch(run_t *run)
 {
-    fsi_xdb_t *x = run->db->x;
+    fsi_xdb_t *x = run->x;
     forum_status_t status = fsi_xdb_end_batch(x, 1);
     run->in_batch = 0;
     if (status == FORUM_OK) {
@@ -389,7 +477,7 @@ static forum_status_t next_batch(run_t *run)
     run->batch_start_posts = run->stats->posts;
     run->batch_start_bytes = run->stats->text_bytes;
     run->batch_files = 0;
-    return status == FORUM_OK ? status : fsi_db_fail_shim(run->db, status);
+    return status == FORUM_OK ? status : run_fail_shim(run, status);
 }
 
 /* Memory stays bounded by the posts of a batch, however large a file:
@@ -424,6 +512,15 @@ static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
     return status;
 }
 
+/* The shard of a thread id, or of a JSON Lines file's name for owning
+ * the file: FNV-1a 64 of the bytes, modulo the number of shards. */
+static unsigned shard_of(const run_t *run, const char *key)
+{
+    return run->n_shards <= 1
+               ? 0
+               : (unsigned)(fsi_hash64(key, strlen(key)) % run->n_shards);
+}
+
 typedef struct jsonl_ctx {
     run_t *run;
     const char *board;
@@ -449,7 +546,7 @@ static forum_status_t forget_repeated_id(jsonl_ctx_t *ctx,
         if (strcmp(ctx->seen.rel[i], thread->id) != 0)
             continue;
         const char *earlier = ctx->seen.rel[i] + strlen(thread->id) + 1;
-        report(run, thread_line(thread), 0, "thread id \"%s\" repeats line "
+        report_thread(run, thread_line(thread), 0, "thread id \"%s\" repeats line "
                "%s; this later thread replaces it", thread->id, earlier);
         fsi_make_key(&run->scratch, FSI_PREFIX_THREAD, thread->id,
                      strlen(thread->id));
@@ -458,12 +555,12 @@ static forum_status_t forget_repeated_id(jsonl_ctx_t *ctx,
         /* The summary counts what the file holds, not what was written. */
         uint64_t replaced = 0;
         forum_status_t status = fsi_xdb_termfreq(
-            run->db->x, run->scratch.data, run->scratch.len, &replaced);
+            run->x, run->scratch.data, run->scratch.len, &replaced);
         if (status == FORUM_OK)
-            status = fsi_xdb_delete_by_term(run->db->x, run->scratch.data,
+            status = fsi_xdb_delete_by_term(run->x, run->scratch.data,
                                             run->scratch.len);
         if (status != FORUM_OK)
-            return fsi_db_fail_shim(run->db, status);
+            return run_fail_shim(run, status);
         run->stats->threads--;
         run->stats->posts -= replaced < run->stats->posts ? replaced
                                                           : run->stats->posts;
@@ -482,6 +579,10 @@ static int on_json_thread(void *payload, fsi_thread_t *thread)
 {
     jsonl_ctx_t *ctx = payload;
     ctx->status = complete_thread(ctx->run, thread, "", ctx->board);
+    ctx->run->file_threads++;
+    if (ctx->status == FORUM_OK &&
+        shard_of(ctx->run, thread->id) != ctx->run->shard)
+        return 0; /* Another shard's thread. */
     if (ctx->status == FORUM_OK)
         ctx->status = forget_repeated_id(ctx, thread);
     if (ctx->status == FORUM_OK)
@@ -517,6 +618,27 @@ static forum_status_t names_from_path(const char *rel, char **id,
     return FORUM_OK;
 }
 
+/* Sets run->owns_file for `rel`; false when this shard has nothing to
+ * do with it (a text file is its thread, which lives elsewhere). */
+static int take_file(run_t *run, const char *rel)
+{
+    run->owns_file = 1;
+    if (run->n_shards <= 1)
+        return 1;
+    if (has_suffix(rel, ".jsonl")) {
+        run->owns_file = shard_of(run, rel) == run->shard;
+        return 1;
+    }
+    char *id = NULL, *board = NULL;
+    if (names_from_path(rel, &id, &board) != FORUM_OK)
+        return 1; /* Let the file's own pass fail on memory. */
+    int mine = shard_of(run, id) == run->shard;
+    free(id);
+    free(board);
+    run->owns_file = mine;
+    return mine;
+}
+
 static int collect_value(void *payload, const char *value, size_t len)
 {
     file_list_t *list = payload;
@@ -530,7 +652,7 @@ static int collect_value(void *payload, const char *value, size_t len)
  * threads that have no posts left (a clean index would have none). */
 static forum_status_t delete_file_posts(run_t *run, const char *rel)
 {
-    fsi_xdb_t *x = run->db->x;
+    fsi_xdb_t *x = run->x;
     file_list_t threads = {0};
     fsi_buf_t term = FSI_BUF_INIT;
     fsi_make_key(&term, FSI_PREFIX_FILE, rel, strlen(rel));
@@ -554,7 +676,7 @@ static forum_status_t delete_file_posts(run_t *run, const char *rel)
     fsi_buf_free(&term);
     file_list_free(&threads);
     if (status != FORUM_OK && status != FORUM_ENOMEM)
-        status = fsi_db_fail_shim(run->db, status);
+        status = run_fail_shim(run, status);
     return status;
 }
 
@@ -579,7 +701,9 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
     if (status != FORUM_OK)
         goto out;
     run->file_posts = 0;
-    if (has_suffix(run->rel, ".jsonl")) {
+    run->file_threads = 0;
+    int jsonl = has_suffix(run->rel, ".jsonl");
+    if (jsonl) {
         jsonl_ctx_t ctx = {run, board, FORUM_OK, {0}};
         status = fsi_jsonl_parse(run->display, text, text_len,
                                  on_json_thread, &ctx, diag_forward, run);
@@ -601,8 +725,11 @@ static forum_status_t index_bytes(run_t *run, const char *bytes, size_t len)
     }
     if (status == FORUM_OK && !run->old_posts_deleted && !run->keep_old_posts)
         status = delete_file_posts(run, run->rel);
-    if (status == FORUM_OK) {
-        if (run->file_posts == 0) {
+    /* Other shards may hold the posts of a JSON Lines file. */
+    int has_posts = run->file_posts > 0 ||
+                    (jsonl && run->n_shards > 1 && run->file_threads > 0);
+    if (status == FORUM_OK && run->owns_file) {
+        if (!has_posts) {
             run->stats->files_skipped++;
             if (run->stats->errors == errors_before)
                 report(run, 0, 1, "no posts found; file skipped");
@@ -760,12 +887,14 @@ static forum_status_t index_file(run_t *run, const char *root,
     }
     run->rel = rel;
     run->display = full.data;
+    if (!take_file(run, rel))
+        goto out;
     struct stat st;
     int stat_failed = stat(full.data, &st) != 0;
     if (stat_failed || !S_ISREG(st.st_mode)) {
         report(run, 0, 1, "cannot read: %s",
                stat_failed ? strerror(errno) : "not a regular file");
-        run->stats->files_skipped++;
+        run->stats->files_skipped += run->owns_file;
         goto out;
     }
     char stamp[64];
@@ -773,26 +902,26 @@ static forum_status_t index_file(run_t *run, const char *root,
              (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
              (long long)st.st_size);
     size_t stored_len = 0;
-    status = fsi_xdb_get_metadata(run->db->x, key.data, key.len, &stored,
+    status = fsi_xdb_get_metadata(run->x, key.data, key.len, &stored,
                                   &stored_len);
     if (status != FORUM_OK) {
-        status = fsi_db_fail_shim(run->db, status);
+        status = run_fail_shim(run, status);
         goto out;
     }
     if (!run->opts->force && strcmp(stored, stamp) == 0) {
-        run->stats->files_unchanged++;
+        run->stats->files_unchanged += run->owns_file;
         goto out;
     }
     if ((uint64_t)st.st_size > FSI_MAX_FILE_BYTES) {
         report(run, 0, 1, "file is larger than %d MiB; skipped",
                FSI_MAX_FILE_BYTES >> 20);
-        run->stats->files_skipped++;
+        run->stats->files_skipped += run->owns_file;
         goto out;
     }
     size_t len = 0;
     bytes = read_file(run, full.data, (size_t)st.st_size, &len);
     if (bytes == NULL) {
-        run->stats->files_skipped++;
+        run->stats->files_skipped += run->owns_file;
         goto out;
     }
     status = index_bytes(run, bytes, len);
@@ -801,11 +930,11 @@ static forum_status_t index_file(run_t *run, const char *root,
         fsi_buf_append(&value, stamp, strlen(stamp) + 1);
         fsi_buf_append_str(&value, rel);
         status = value.failed ? FORUM_ENOMEM
-                 : fsi_xdb_set_metadata(run->db->x, key.data, key.len,
+                 : fsi_xdb_set_metadata(run->x, key.data, key.len,
                                         value.data, value.len);
         fsi_buf_free(&value);
         if (status != FORUM_OK && status != FORUM_ENOMEM)
-            status = fsi_db_fail_shim(run->db, status);
+            status = run_fail_shim(run, status);
     }
 out:
     run->display = NULL; /* It pointed into `full`. */
@@ -848,30 +977,33 @@ static int remove_if_gone(void *payload, const char *key, size_t key_len)
     removal_t *r = payload;
     char *value = NULL;
     size_t value_len = 0;
-    r->status = fsi_xdb_get_metadata(r->run->db->x, key, key_len, &value,
+    r->status = fsi_xdb_get_metadata(r->run->x, key, key_len, &value,
                                      &value_len);
     if (r->status != FORUM_OK) {
         if (r->status != FORUM_ENOMEM)
-            r->status = fsi_db_fail_shim(r->run->db, r->status);
+            r->status = run_fail_shim(r->run, r->status);
         return 1;
     }
     size_t stamp_len = strnlen(value, value_len);
     char *name = stamp_len < value_len ? value + stamp_len + 1 : NULL;
     int present = name == NULL || file_list_has(r->present, name);
-    if (!present && under_any(&r->run->unreadable, name)) {
-        r->run->stats->files_kept++;
+    /* Every shard keeps a stamp of a JSON Lines file; one counts it. */
+    int counts = name == NULL || !has_suffix(name, ".jsonl") ||
+                 shard_of(r->run, name) == r->run->shard;
+    if (!present && under_any(r->run->kept, name)) {
+        r->run->stats->files_kept += counts;
         present = 1;
     }
     if (!present) {
         r->status = delete_file_posts(r->run, name);
         if (r->status == FORUM_OK) {
-            r->status = fsi_xdb_set_metadata(r->run->db->x, key, key_len,
+            r->status = fsi_xdb_set_metadata(r->run->x, key, key_len,
                                              "", 0);
             if (r->status != FORUM_OK)
-                r->status = fsi_db_fail_shim(r->run->db, r->status);
+                r->status = run_fail_shim(r->run, r->status);
         }
         if (r->status == FORUM_OK)
-            r->run->stats->files_removed++;
+            r->run->stats->files_removed += counts;
     }
     free(value);
     return r->status != FORUM_OK;
@@ -891,6 +1023,8 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
     run->db = db;
     run->opts = opts ? opts : &defaults;
     run->stats = stats;
+    run->kept = &run->unreadable;
+    run->n_shards = 1;
     if (fsi_db_check(db) != FORUM_OK)
         return FORUM_EIO;
     if (run->opts->version != FORUM_INDEX_OPTIONS_VERSION)
@@ -900,6 +1034,8 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
                            FORUM_INDEX_OPTIONS_VERSION);
     if (!db->writable)
         return fsi_db_fail(db, FORUM_EINVAL, "database is open read-only");
+    run->x = fsi_xdb_shard(db->x, 0);
+    run->n_shards = fsi_xdb_shard_count(db->x);
     return fsi_db_tokenizer(db, &run->tok);
 }
 
@@ -911,6 +1047,186 @@ static void finish_run(run_t *run)
     fsi_buf_free(&run->data);
 }
 
+/* What every shard's pass of one forum_db_index_path() reads. */
+typedef struct walk_result {
+    const char *path;         /* As the caller named it. */
+    const char *root, *root_key;
+    const file_list_t *files; /* Sorted by compare_names. */
+    int is_dir;
+} walk_result_t;
+
+/* Tells the caller one more file is done; nonzero means stop. */
+static int file_done(run_t *run)
+{
+    if (!run->owns_file || run->opts->progress == NULL)
+        return run->shared && run->shared->cancelled;
+    lock_shared(run);
+    int stop;
+    if (run->shared) {
+        run->shared->files_done++;
+        stop = run->shared->cancelled ||
+               run->opts->progress(run->opts->progress_payload,
+                                   run->shared->files_done,
+                                   run->shared->files_total) != 0;
+        run->shared->cancelled |= stop;
+    } else {
+            stop = run->opts->progress(run->opts->progress_payload,
+                                   ++run->files_done,
+                                   run->stats->files_seen) != 0;
+    }
+    unlock_shared(run);
+    return stop;
+}
+
+/* One shard's pass over the files: its threads in batches, then the
+ * files that are gone. Files are indexed in batches that become
+ * visible whole: a killed run leaves the last batch, never part of a
+ * thread, and part of a file only when the file alone holds more than a
+ * batch (see bound_batch). A batch ends every commit_every_files files,
+ * or sooner at FSI_BATCH_POSTS posts or FSI_BATCH_TEXT_BYTES of text. */
+static forum_status_t index_shard(run_t *run, const walk_result_t *w)
+{
+    const forum_index_options_t *opts = run->opts;
+    fsi_buf_t prefix = FSI_BUF_INIT;
+    forum_status_t status = fsi_xdb_begin_batch(run->x);
+    if (status != FORUM_OK)
+        return run_fail_shim(run, status);
+    run->in_batch = 1;
+    int cancelled = 0;
+    for (size_t i = 0; status == FORUM_OK && !cancelled && i < w->files->n;
+         i++) {
+        run->owns_file = 0;
+        status = index_file(run, w->root, w->root_key, w->files->rel[i]);
+        run->batch_files += run->owns_file;
+        if (status == FORUM_OK && opts->commit_every_files &&
+            run->batch_files >= opts->commit_every_files)
+            status = next_batch(run);
+        else if (status == FORUM_OK)
+            status = bound_batch(run);
+        if (status == FORUM_OK && file_done(run))
+            cancelled = 1;
+    }
+    /* A cancelled run keeps the whole files it indexed, like a batch
+     * boundary, and skips the removal pass (it saw only part of PATH). */
+    if (status == FORUM_OK && cancelled) {
+        status = fsi_xdb_end_batch(run->x, 1);
+        run->in_batch = 0;
+        return status == FORUM_OK ? FORUM_ECANCELLED
+                                  : run_fail_shim(run, status);
+    }
+    /* Files indexed under this root before but gone now. */
+    if (status == FORUM_OK && w->is_dir) {
+        root_prefix(&prefix, w->root_key);
+        removal_t r = {run, w->files, FORUM_OK};
+        status = prefix.failed ? FORUM_ENOMEM
+                 : fsi_xdb_metadata_keys(run->x, prefix.data, prefix.len,
+                                         remove_if_gone, &r);
+        if (status != FORUM_OK && status != FORUM_ENOMEM)
+            status = run_fail_shim(run, status);
+        else if (status == FORUM_OK)
+            status = r.status;
+    }
+    fsi_buf_free(&prefix);
+    if (status == FORUM_OK) {
+        status = fsi_xdb_end_batch(run->x, 1);
+        run->in_batch = 0;
+        if (status != FORUM_OK)
+            status = run_fail_shim(run, status);
+    }
+    /* A failed run leaves the shard as its last complete batch. */
+    if (run->in_batch)
+        fsi_xdb_end_batch(run->x, 0);
+    run->in_batch = 0;
+    return status;
+}
+
+typedef struct worker {
+    run_t run;
+    const walk_result_t *walk;
+    forum_index_stats_t stats;
+    forum_status_t status;
+    pthread_t thread;
+} worker_t;
+
+static void *run_worker(void *payload)
+{
+    worker_t *w = payload;
+    w->status = forum_tokenizer_create(&w->run.tok);
+    if (w->status != FORUM_OK)
+        snprintf(w->run.error, sizeof w->run.error,
+                 "cannot create ICU word breaker");
+    else
+        w->status = index_shard(&w->run, w->walk);
+    if (w->status == FORUM_ENOMEM && w->run.error[0] == '\0')
+        snprintf(w->run.error, sizeof w->run.error, "out of memory");
+    forum_tokenizer_destroy(w->run.tok);
+    w->run.tok = NULL;
+    return NULL;
+}
+
+static void add_stats(forum_index_stats_t *to, const forum_index_stats_t *s)
+{
+    to->files_indexed += s->files_indexed;
+    to->files_unchanged += s->files_unchanged;
+    to->files_skipped += s->files_skipped;
+    to->files_removed += s->files_removed;
+    to->threads += s->threads;
+    to->posts += s->posts;
+    to->text_bytes += s->text_bytes;
+    to->warnings += s->warnings;
+    to->errors += s->errors;
+    to->files_kept += s->files_kept;
+}
+
+/* Every shard at once, one thread each: shards share nothing but the
+ * file list and the caller's callbacks (called one at a time). */
+static forum_status_t index_shards(run_t *run, const walk_result_t *w)
+{
+    unsigned n = run->n_shards;
+    worker_t *workers = calloc(n, sizeof *workers);
+    if (workers == NULL)
+        return FORUM_ENOMEM;
+    shared_t shared = {PTHREAD_MUTEX_INITIALIZER, 0, w->files->n, 0};
+    forum_status_t status = FORUM_OK;
+    unsigned started = 0;
+    for (unsigned k = 0; k < n; k++) {
+        worker_t *wk = &workers[k];
+        wk->run.db = run->db;
+        wk->run.opts = run->opts;
+        wk->run.stats = &wk->stats;
+        wk->run.kept = run->kept;
+        wk->run.x = fsi_xdb_shard(run->db->x, k);
+        wk->run.shard = k;
+        wk->run.n_shards = n;
+        wk->run.shared = &shared;
+        wk->walk = w;
+        if (pthread_create(&wk->thread, NULL, run_worker, wk) != 0) {
+            status = fsi_db_fail(run->db, FORUM_EINTERNAL, "cannot start "
+                                 "an indexing thread: %s", strerror(errno));
+            break;
+        }
+        started++;
+    }
+    for (unsigned k = 0; k < started; k++)
+        pthread_join(workers[k].thread, NULL);
+    /* The first failure is the run's; cancelling is not a failure of
+     * the others. */
+    for (unsigned k = 0; k < started; k++) {
+        worker_t *wk = &workers[k];
+        add_stats(run->stats, &wk->stats);
+        if (status == FORUM_OK && wk->status != FORUM_OK &&
+            wk->status != FORUM_ECANCELLED)
+            status = fsi_db_fail(run->db, wk->status, "%s", wk->run.error);
+        finish_run(&wk->run);
+    }
+    for (unsigned k = 0; status == FORUM_OK && k < started; k++)
+        if (workers[k].status == FORUM_ECANCELLED)
+            status = FORUM_ECANCELLED;
+    free(workers);
+    pthread_mutex_destroy(&shared.lock);
+    return status;
+}
+
 static forum_status_t index_path(forum_db_t *db, const char *path,
                                  const forum_index_options_t *opts,
                                  forum_index_stats_t *stats)
@@ -918,14 +1234,12 @@ static forum_status_t index_path(forum_db_t *db, const char *path,
     run_t run;
     file_list_t files = {0};
     char *root = NULL, *root_key = NULL;
-    fsi_buf_t prefix = FSI_BUF_INIT;
 
     if (db == NULL || path == NULL)
         return FORUM_EINVAL;
     forum_status_t status = prepare_run(&run, db, opts, stats);
     if (status != FORUM_OK)
         return status;
-    opts = run.opts;
     stats = run.stats;
 
     struct stat st;
@@ -935,7 +1249,9 @@ static forum_status_t index_path(forum_db_t *db, const char *path,
                              "%s: %s", path, strerror(errno));
         goto out;
     }
-    /* A single file is indexed relative to its own directory. */
+    /* A single file is indexed relative to its own directory. The walk
+     * reports what it cannot read itself, as the owner of those paths. */
+    run.owns_file = 1;
     if (S_ISDIR(st.st_mode)) {
         root = strdup(path);
         status = root ? walk(&run, root, "", 0, &files) : FORUM_ENOMEM;
@@ -963,71 +1279,21 @@ static forum_status_t index_path(forum_db_t *db, const char *path,
     }
     stats->files_seen = files.n;
 
-    /* Files are indexed in batches that become visible whole: a killed
-     * run leaves the last batch, never part of a thread, and part of a
-     * file only when the file alone holds more than FSI_BATCH_POSTS
-     * posts (see bound_batch). A batch ends every commit_every_files
-     * files, or sooner when it holds FSI_BATCH_POSTS posts. */
-    status = fsi_xdb_begin_batch(db->x);
-    if (status != FORUM_OK) {
-        status = fsi_db_fail_shim(db, status);
-        goto out;
-    }
-    run.in_batch = 1;
-    int cancelled = 0;
-    for (size_t i = 0; status == FORUM_OK && !cancelled && i < files.n;
-         i++) {
-        status = index_file(&run, root, root_key, files.rel[i]);
-        run.batch_files++;
-        if (status == FORUM_OK && opts->commit_every_files &&
-            run.batch_files >= opts->commit_every_files)
-            status = next_batch(&run);
-        else if (status == FORUM_OK)
-            status = bound_batch(&run);
-        if (status == FORUM_OK && opts->progress &&
-            opts->progress(opts->progress_payload, i + 1, files.n) != 0)
-            cancelled = 1;
-    }
-    /* A cancelled run keeps the whole files it indexed, like a batch
-     * boundary, and skips the removal pass (it saw only part of PATH). */
-    if (status == FORUM_OK && cancelled) {
-        status = fsi_xdb_end_batch(db->x, 1);
-        run.in_batch = 0;
-        status = status == FORUM_OK
-            ? fsi_db_fail(db, FORUM_ECANCELLED, "%s: cancelled after %zu "
-                          "of %zu files; those are committed", path,
-                          stats->files_indexed + stats->files_unchanged +
-                          stats->files_skipped, files.n)
-            : fsi_db_fail_shim(db, status);
-    }
-
-    /* Files indexed under this root before but gone now. */
-    if (status == FORUM_OK && S_ISDIR(st.st_mode)) {
-        root_prefix(&prefix, root_key);
-        removal_t r = {&run, &files, FORUM_OK};
-        status = prefix.failed ? FORUM_ENOMEM
-                 : fsi_xdb_metadata_keys(db->x, prefix.data, prefix.len,
-                                         remove_if_gone, &r);
-        if (status != FORUM_OK && status != FORUM_ENOMEM)
-            status = fsi_db_fail_shim(db, status);
-        else if (status == FORUM_OK)
-            status = r.status;
-    }
-    if (status == FORUM_OK) {
-        status = fsi_xdb_end_batch(db->x, 1);
-        run.in_batch = 0;
-        if (status != FORUM_OK)
-            status = fsi_db_fail_shim(db, status);
-    }
+    walk_result_t w = {path, root, root_key, &files, S_ISDIR(st.st_mode)};
+    status = run.n_shards > 1 ? index_shards(&run, &w)
+                              : index_shard(&run, &w);
+    if (status == FORUM_ECANCELLED)
+        status = fsi_db_fail(db, FORUM_ECANCELLED, "%s: cancelled after "
+                             "%llu of %zu files; those are committed", path,
+                             (unsigned long long)(stats->files_indexed +
+                                                  stats->files_unchanged +
+                                                  stats->files_skipped),
+                             files.n);
 out:
-    /* A failed run leaves the database as its last complete batch. */
-    if (run.in_batch)
-        fsi_xdb_end_batch(db->x, 0);
     if (status == FORUM_ENOMEM && db->error[0] == '\0')
         fsi_db_fail(db, status, "out of memory");
     finish_run(&run);
     file_list_free(&files);
-    fsi_buf_free(&prefix);
     free(root);
     free(root_key);
     return status;
@@ -1079,7 +1345,13 @@ static forum_status_t index_buffer(forum_db_t *db, const char *name,
         run.display = name;
         run.keep_old_posts = 1;
         run.stats->files_seen = 1;
-        status = index_bytes(&run, bytes ? bytes : "", len);
+        /* One shard after another: a buffer is small. */
+        for (unsigned k = 0; status == FORUM_OK && k < run.n_shards; k++) {
+            run.shard = k;
+            run.x = fsi_xdb_shard(db->x, k);
+            if (take_file(&run, name))
+                status = index_bytes(&run, bytes ? bytes : "", len);
+        }
         if (status == FORUM_OK && run.stats->posts == 0)
             status = fsi_db_fail(db, FORUM_EPARSE, "%s: no posts found; "
                                  "the posts indexed under this name before "
@@ -1090,7 +1362,7 @@ static forum_status_t index_buffer(forum_db_t *db, const char *name,
 }
 
 typedef struct stamp_removal {
-    forum_db_t *db;
+    fsi_xdb_t *x;
     const char *rel;
     forum_status_t status;
 } stamp_removal_t;
@@ -1102,12 +1374,12 @@ static int remove_stamp(void *payload, const char *key, size_t key_len)
     stamp_removal_t *r = payload;
     char *value = NULL;
     size_t value_len = 0;
-    r->status = fsi_xdb_get_metadata(r->db->x, key, key_len, &value,
+    r->status = fsi_xdb_get_metadata(r->x, key, key_len, &value,
                                      &value_len);
     size_t stamp_len = r->status == FORUM_OK ? strnlen(value, value_len) : 0;
     if (r->status == FORUM_OK && stamp_len < value_len &&
         strcmp(value + stamp_len + 1, r->rel) == 0)
-        r->status = fsi_xdb_set_metadata(r->db->x, key, key_len, "", 0);
+        r->status = fsi_xdb_set_metadata(r->x, key, key_len, "", 0);
     free(value);
     return r->status != FORUM_OK;
 }
@@ -1136,24 +1408,31 @@ static forum_status_t remove_posts(forum_db_t *db, forum_remove_kind_t kind,
     uint64_t before = 0, after = 0;
     if (status == FORUM_OK)
         status = fsi_xdb_doccount(db->x, &before);
-    if (status == FORUM_OK && kind == FORUM_REMOVE_FILE) {
-        status = delete_file_posts(&run, key);
-        stamp_removal_t r = {db, key, FORUM_OK};
-        if (status == FORUM_OK)
-            status = fsi_xdb_metadata_keys(db->x, FSI_META_FILE,
-                                           strlen(FSI_META_FILE),
-                                           remove_stamp, &r);
-        if (status == FORUM_OK)
-            status = r.status;
-    } else if (status == FORUM_OK) {
-        fsi_make_key(&term, FSI_PREFIX_THREAD, key, strlen(key));
-        status = term.failed ? FORUM_ENOMEM
-                 : fsi_xdb_delete_by_term(db->x, term.data, term.len);
-        fsi_make_key(&term, FSI_META_THREAD, key, strlen(key));
-        if (status == FORUM_OK)
+    for (unsigned k = 0; status == FORUM_OK && k < run.n_shards; k++) {
+        run.shard = k;
+        run.x = fsi_xdb_shard(db->x, k);
+        if (kind == FORUM_REMOVE_FILE) {
+            status = delete_file_posts(&run, key);
+            stamp_removal_t r = {run.x, key, FORUM_OK};
+            if (status == FORUM_OK)
+                status = fsi_xdb_metadata_keys(run.x, FSI_META_FILE,
+                                               strlen(FSI_META_FILE),
+                                               remove_stamp, &r);
+            if (status == FORUM_OK)
+                status = r.status;
+        } else {
+            fsi_make_key(&term, FSI_PREFIX_THREAD, key, strlen(key));
             status = term.failed ? FORUM_ENOMEM
-                     : fsi_xdb_set_metadata(db->x, term.data, term.len, "",
-                                            0);
+                     : fsi_xdb_delete_by_term(run.x, term.data, term.len);
+            fsi_make_key(&term, FSI_META_THREAD, key, strlen(key));
+            if (status == FORUM_OK)
+                status = term.failed ? FORUM_ENOMEM
+                         : fsi_xdb_set_metadata(run.x, term.data, term.len,
+                                                "", 0);
+        }
+        if (status != FORUM_OK && status != FORUM_ENOMEM &&
+            db->error[0] == '\0')
+            run_fail_shim(&run, status);
     }
     if (status == FORUM_OK)
         status = fsi_xdb_doccount(db->x, &after);

@@ -22,6 +22,10 @@ struct fsi_xdb {
     bool in_transaction = false;
     std::string path;
     std::string error;
+    /* A sharded database: one handle per shard, owned, each with its own
+     * writer (write modes) or reader; `reader` then searches them all.
+     * Empty when the database is one shard. */
+    std::vector<fsi_xdb_t *> shards;
 };
 
 struct fsi_xdoc {
@@ -471,6 +475,16 @@ forum_status_t fsi_xdb_termfreq(fsi_xdb_t *db, const char *term, size_t len,
     }
 }
 
+unsigned fsi_xdb_shard_count(const fsi_xdb_t *db)
+{
+    return db->shards.empty() ? 1 : (unsigned)db->shards.size();
+}
+
+fsi_xdb_t *fsi_xdb_shard(fsi_xdb_t *db, unsigned k)
+{
+    return db->shards.empty() ? db : db->shards[k];
+}
+
 fsi_xdoc_t *fsi_xdoc_new(void)
 {
     try {
@@ -690,21 +704,6 @@ static void keep_counts(const Xapian::MSet &mset, const fsi_xsearch_t *opts,
     out->counts_final = !opts->exact_counts || exact;
 }
 
-/* Counts what Xapian cannot: the distinct values of a slot (threads)
- * among all the matches. Xapian's matcher shows a MatchSpy every match
- * when asked to check them all. */
-static void keep_spied_counts(const Xapian::ValueCountMatchSpy &spy,
-                              fsi_xresult_t *out)
-{
-    uint64_t values = 0;
-    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end();
-         ++it)
-        values++;
-    out->counted = 1;
-    out->counted_docs = spy.get_total();
-    out->counted_values = values;
-}
-
 /* Ranks the matches: the page, or every match when arrange() will choose
  * the page. Hits get no document yet. */
 static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
@@ -717,11 +716,6 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
             opts->collapse_slot));
     Xapian::MultiValueKeyMaker keymaker;
     set_order(enquire, opts, keymaker);
-    bool counting = opts->count_slot >= 0 && opts->exact_counts;
-    Xapian::ValueCountMatchSpy spy(
-        static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
-    if (counting)
-        enquire.add_matchspy(&spy);
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();
@@ -732,8 +726,6 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->exact_counts ? all : 0, nullptr,
         opts->decider ? &decider : nullptr);
     keep_counts(mset, opts, out);
-    if (counting)
-        keep_spied_counts(spy, out);
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)
@@ -782,6 +774,27 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
     }
 }
 
+/* Hands count() the value of every match: for counts Xapian cannot give
+ * (distinct threads among posts), from the same revision. */
+static void count_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
+                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    CallbackDecider decider(opts->decider, opts->decider_payload);
+    Xapian::doccount all = db->reader->get_doccount();
+    Xapian::MSet mset = enquire.get_mset(0, all, all, nullptr,
+                                         opts->decider ? &decider : nullptr);
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        std::string value = it.get_document().get_value(opts->count_slot);
+        if (opts->count(opts->payload, value.data(), value.size()) != 0)
+            break;
+    }
+    out->counted = 1;
+}
+
 static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
                         const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
@@ -792,6 +805,12 @@ static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
     if (opts->arrange && opts->arrange(opts->payload, out) != 0)
         throw std::bad_alloc();
     read_page(db, opts, out);
+    bool known = opts->collapse_slot >= 0 &&
+                 static_cast<unsigned>(opts->collapse_slot) ==
+                     opts->count_slot &&
+                 out->counts_final && opts->exact_counts;
+    if (opts->count && !known)
+        count_matches(db, q, opts, out);
 }
 
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,

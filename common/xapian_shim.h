@@ -75,6 +75,11 @@ forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
 /* How many documents are indexed by term. */
 forum_status_t fsi_xdb_termfreq(fsi_xdb_t *db, const char *term, size_t len,
                                 uint64_t *out);
+/* A database is one shard or several (a XAPIANDB stub listing them).
+ * fsi_xdb_shard() is shard k's own handle, owned by db (db itself when
+ * there is one): the indexer writes each thread into its shard. */
+unsigned fsi_xdb_shard_count(const fsi_xdb_t *db);
+fsi_xdb_t *fsi_xdb_shard(fsi_xdb_t *db, unsigned k);
 
 /* Documents under construction. fsi_xdoc_new returns NULL on ENOMEM. */
 fsi_xdoc_t *fsi_xdoc_new(void);
@@ -137,10 +142,7 @@ typedef struct fsi_xresult {
     uint64_t matches;        /* Documents, or keys if collapsed. */
     uint64_t uncollapsed;    /* Matching documents. */
     int counts_final;        /* Exact, or estimates were asked for. */
-    /* With count_slot: what every match had there (exact counts). */
-    int counted;
-    uint64_t counted_docs;   /* Matching documents. */
-    uint64_t counted_values; /* Distinct values among them. */
+    int counted;             /* count() saw every match. */
 } fsi_xresult_t;
 
 /* One search. Everything a result needs is read within one attempt, from
@@ -174,10 +176,11 @@ typedef struct fsi_xsearch {
      * key, at most cap bytes): its length, 0 for none. */
     size_t (*meta_key)(void *payload, const char *data, size_t len,
                        char *key, size_t cap);
-    /* >= 0 with exact_counts: every match (accepted by the decider,
-     * before collapsing) is counted, and the distinct values it has in
-     * this slot (result->counted...). */
-    int count_slot;
+    /* Set: called with count_slot's value of every match (accepted by the
+     * decider) unless the search's own counts are exact and collapsed on
+     * count_slot; result->counted says it ran. Nonzero stops. */
+    int (*count)(void *payload, const char *value, size_t len);
+    unsigned count_slot;
 } fsi_xsearch_t;
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */
