@@ -704,6 +704,21 @@ static void keep_counts(const Xapian::MSet &mset, const fsi_xsearch_t *opts,
     out->counts_final = !opts->exact_counts || exact;
 }
 
+/* Counts what Xapian cannot: the distinct values of a slot (threads)
+ * among all the matches. Xapian's matcher shows a MatchSpy every match
+ * when asked to check them all. */
+static void keep_spied_counts(const Xapian::ValueCountMatchSpy &spy,
+                              fsi_xresult_t *out)
+{
+    uint64_t values = 0;
+    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end();
+         ++it)
+        values++;
+    out->counted = 1;
+    out->counted_docs = spy.get_total();
+    out->counted_values = values;
+}
+
 /* Ranks the matches: the page, or every match when arrange() will choose
  * the page. Hits get no document yet. */
 static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
@@ -716,6 +731,11 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
             opts->collapse_slot));
     Xapian::MultiValueKeyMaker keymaker;
     set_order(enquire, opts, keymaker);
+    bool counting = opts->count_slot >= 0 && opts->exact_counts;
+    Xapian::ValueCountMatchSpy spy(
+        static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
+    if (counting)
+        enquire.add_matchspy(&spy);
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();
@@ -726,6 +746,8 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->exact_counts ? all : 0, nullptr,
         opts->decider ? &decider : nullptr);
     keep_counts(mset, opts, out);
+    if (counting)
+        keep_spied_counts(spy, out);
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)
@@ -774,27 +796,6 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
     }
 }
 
-/* Hands count() the value of every match: for counts Xapian cannot give
- * (distinct threads among posts), from the same revision. */
-static void count_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
-                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
-{
-    Xapian::Enquire enquire(*db->reader);
-    enquire.set_query(q->query);
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
-    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-    CallbackDecider decider(opts->decider, opts->decider_payload);
-    Xapian::doccount all = db->reader->get_doccount();
-    Xapian::MSet mset = enquire.get_mset(0, all, all, nullptr,
-                                         opts->decider ? &decider : nullptr);
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-        std::string value = it.get_document().get_value(opts->count_slot);
-        if (opts->count(opts->payload, value.data(), value.size()) != 0)
-            break;
-    }
-    out->counted = 1;
-}
-
 static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
                         const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
@@ -805,12 +806,6 @@ static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
     if (opts->arrange && opts->arrange(opts->payload, out) != 0)
         throw std::bad_alloc();
     read_page(db, opts, out);
-    bool known = opts->collapse_slot >= 0 &&
-                 static_cast<unsigned>(opts->collapse_slot) ==
-                     opts->count_slot &&
-                 out->counts_final && opts->exact_counts;
-    if (opts->count && !known)
-        count_matches(db, q, opts, out);
 }
 
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,

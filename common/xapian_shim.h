@@ -142,7 +142,10 @@ typedef struct fsi_xresult {
     uint64_t matches;        /* Documents, or keys if collapsed. */
     uint64_t uncollapsed;    /* Matching documents. */
     int counts_final;        /* Exact, or estimates were asked for. */
-    int counted;             /* count() saw every match. */
+    /* With count_slot: what every match had there (exact counts). */
+    int counted;
+    uint64_t counted_docs;   /* Matching documents. */
+    uint64_t counted_values; /* Distinct values among them. */
 } fsi_xresult_t;
 
 /* One search. Everything a result needs is read within one attempt, from
@@ -176,11 +179,10 @@ typedef struct fsi_xsearch {
      * key, at most cap bytes): its length, 0 for none. */
     size_t (*meta_key)(void *payload, const char *data, size_t len,
                        char *key, size_t cap);
-    /* Set: called with count_slot's value of every match (accepted by the
-     * decider) unless the search's own counts are exact and collapsed on
-     * count_slot; result->counted says it ran. Nonzero stops. */
-    int (*count)(void *payload, const char *value, size_t len);
-    unsigned count_slot;
+    /* >= 0 with exact_counts: every match (accepted by the decider,
+     * before collapsing) is counted, and the distinct values it has in
+     * this slot (result->counted...). */
+    int count_slot;
 } fsi_xsearch_t;
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */
