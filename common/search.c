@@ -85,73 +85,20 @@ static fsi_xquery_t *and_of_terms(const fsi_buf_t *buf, size_t n,
 static fsi_xquery_t *boolean_term(const char *prefix, const char *value,
                                   size_t len);
 
-typedef struct title_probe {
-    forum_query_t *q;
-    compiled_t *c;
-    int failed;
-} title_probe_t;
-
-static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
-                        const fsi_pattern_t *pat, int *failed);
-
-/* Keeps the articles whose title really contains the pattern. */
-static int title_decider(void *payload, const char *data, size_t len)
-{
-    title_probe_t *probe = payload;
-    fsi_post_record_t rec;
-    if (fsi_post_record_decode(&rec, data, len) != FORUM_OK ||
-        rec.floor != 0)
-        return 0;
-    return contains_str(&probe->q->norm_title, rec.title, &probe->c->pattern,
-                        &probe->failed);
-}
-
-static int add_titled(void *payload, const char *value, size_t len)
-{
-    title_probe_t *probe = payload;
-    if (fsi_thread_set_add(&probe->c->titled, value, len) != 0)
-        probe->failed = 1;
-    return probe->failed;
-}
-
-/* title:X selects every post of the threads whose title contains X.
- * Titles are indexed on the article only (S terms), so this finds those
- * articles first, then filters by their thread ids. */
-static forum_status_t compile_title(forum_query_t *q, compiled_t *c,
-                                    const term_list_t *terms,
+/* title:X selects the articles whose thread title contains X (README:
+ * "articles whose thread title contains"), ranked by the title terms.
+ * Titles are indexed on the article only, as S terms; a title made only
+ * of symbols has none, and then the decider reads every article. */
+static forum_status_t compile_title(compiled_t *c, const term_list_t *terms,
                                     fsi_xquery_t **out)
 {
     fsi_xquery_t *parts[2] = {
         terms->n_required ? and_of_terms(&terms->required, terms->n_required,
                                          FSI_PREFIX_TITLE)
                           : fsi_xq_match_all(),
-        fsi_xq_term(FSI_TERM_ARTICLE, strlen(FSI_TERM_ARTICLE), 1)};
-    fsi_xquery_t *articles = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
-    if (articles == NULL)
-        return FORUM_ENOMEM;
-    title_probe_t probe = {q, c, 0};
-    int exact = terms->n_required == 1 && terms->whole;
-    forum_status_t status = fsi_xdb_match_values(
-        q->db->x, articles, FSI_SLOT_THREAD, exact ? NULL : title_decider,
-        &probe, add_titled, &probe);
-    fsi_xq_destroy(articles);
-    if (status != FORUM_OK)
-        return fsi_db_fail_shim(q->db, status);
-    if (probe.failed)
-        return FORUM_ENOMEM;
-
-    fsi_xquery_t **ids = calloc(c->titled.n ? c->titled.n : 1, sizeof *ids);
-    if (ids == NULL)
-        return FORUM_ENOMEM;
-    size_t n = 0;
-    for (size_t i = 0; i < c->titled.cap; i++) {
-        const char *id = c->titled.slots[i];
-        if (id)
-            ids[n++] = boolean_term(FSI_PREFIX_THREAD, id, strlen(id));
-    }
-    *out = n ? fsi_xq_combine(FSI_XQ_OR, ids, n) : fsi_xq_match_nothing();
-    free(ids);
-    c->exact = 1;
+        boolean_term(FSI_TERM_ARTICLE, "", 0)};
+    *out = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
+    c->exact = terms->n_required == 1 && terms->whole;
     return *out ? FORUM_OK : FORUM_ENOMEM;
 }
 
@@ -175,7 +122,7 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         goto out;
     }
     if (c->node->kind == FSI_Q_TITLE) {
-        status = compile_title(q, c, &terms, out);
+        status = compile_title(c, &terms, out);
         goto out;
     }
     if (terms.n_required == 0) {
@@ -373,7 +320,6 @@ static forum_status_t compile(forum_query_t *q, compiled_t *c,
 
 static void compiled_free(compiled_t *c)
 {
-    fsi_thread_set_clear(&c->titled);
     for (size_t i = 0; i < c->n_kids; i++)
         compiled_free(&c->kids[i]);
     free(c->kids);
@@ -469,8 +415,7 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
         return contains(cand, &c->pattern, 0) ||
                (r->floor == 0 && contains(cand, &c->pattern, 1));
     case FSI_Q_TITLE:
-        return fsi_thread_set_has(&c->titled, r->thread_id.s,
-                                  r->thread_id.len);
+        return r->floor == 0 && contains(cand, &c->pattern, 1);
     case FSI_Q_AUTHOR:
         return name_equals(cand, &c->pattern, r->author);
     case FSI_Q_BOARD:

@@ -15,7 +15,6 @@
 #include "normalize.h"
 #include "pattern.h"
 #include "query_parse.h"
-#include "thread_set.h"
 #include "xapian_shim.h"
 
 /* What one node of the tree compiles to. */
@@ -23,7 +22,6 @@ typedef struct fsi_compiled {
     const fsi_qnode_t *node;
     fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
     int exact;              /* Xapian's answer for this node is exact. */
-    fsi_thread_set_t titled; /* TITLE: the threads whose title matches. */
     struct fsi_compiled *kids;
     size_t n_kids;
 } fsi_compiled_t;
