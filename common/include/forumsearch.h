@@ -16,8 +16,18 @@
  *   `const` pointers returned by the library are borrowed from their parent
  *   handle and stay valid until the call noted in the function's comment.
  * - Destructors accept NULL and never fail.
- * - Separate handles may be used from separate threads at the same time;
- *   one handle must not be used from two threads at once.
+ * - Ownership: a result set belongs to the query that ran it, a query to
+ *   the database handle it was made from. forum_query_destroy() frees
+ *   the query's result sets; forum_db_destroy() may come before or after
+ *   forum_query_destroy() (see both). Snippets are the caller's alone.
+ * - Threads: a database handle may be shared across threads. Every call
+ *   on it, and on the queries and result sets made from it, takes that
+ *   handle's lock: calls on one handle are serialized, one at a time
+ *   (a long search holds the others up). Open one handle per thread to
+ *   search in parallel. forum_db_last_error() is kept per thread. A
+ *   handle must not be destroyed while another thread still uses it or
+ *   anything made from it. A forum_tokenizer_t is used by one thread at
+ *   a time; forum_normalize() may be called from any thread.
  */
 #ifndef FORUMSEARCH_H
 #define FORUMSEARCH_H
@@ -175,10 +185,14 @@ typedef struct forum_index_stats {
     uint64_t files_kept;
 } forum_index_stats_t;
 
+/** Orders of hits. Each is one total order: what it leaves equal (scores,
+ *  dates) is ordered by thread id, then floor (byte order), so a page
+ *  (offset, limit) is always the same slice of one list, whatever the
+ *  limit and offset. */
 typedef enum forum_sort {
-    FORUM_SORT_RELEVANCE = 0, /**< Best match first. */
-    FORUM_SORT_DATE,          /**< Newest first. */
-    FORUM_SORT_FLOOR          /**< Thread order: by thread, then floor. */
+    FORUM_SORT_RELEVANCE = 0, /**< Best match first (see forum_hit_t.score). */
+    FORUM_SORT_DATE,          /**< Newest first; posts without a date last. */
+    FORUM_SORT_FLOOR          /**< Thread order: by thread id, then floor. */
 } forum_sort_t;
 
 #define FORUM_SEARCH_OPTIONS_VERSION 1
@@ -187,13 +201,16 @@ typedef enum forum_sort {
 typedef struct forum_search_options {
     unsigned int version;  /**< FORUM_SEARCH_OPTIONS_VERSION. */
     forum_sort_t sort;
-    /** One hit per thread (its best post) instead of one per post. */
+    /** One hit per thread (its first post in the sort order) instead of
+     *  one per post. */
     bool collapse_threads;
     size_t offset;         /**< Hits to skip. */
     size_t limit;          /**< Hits to return at most. */
     /** Count every match exactly (forum_results_counts()). When false,
      *  the counts are estimates and a search only does the work its page
-     *  of hits needs, which is faster for common words. */
+     *  of hits needs, which is faster for common words; except threads
+     *  ranked by relevance, which always look at every match (a thread's
+     *  score counts its matching posts). */
     bool exact_counts;
 } forum_search_options_t;
 
@@ -222,35 +239,56 @@ typedef enum forum_db_mode {
  * @param mode         see forum_db_mode_t.
  * @param[out] errmsg  optional; on failure a message the caller frees
  *                     with forum_free(), else set to NULL.
- * @return FORUM_OK; FORUM_ENOTFOUND (no database there, read mode);
- *         FORUM_ELOCKED (another writer, FORUM_DB_WRITE); FORUM_EIO
- *         (corrupt or unreadable); FORUM_ENOMEM; FORUM_EINVAL.
+ * @return FORUM_OK; FORUM_ENOTFOUND (no database there: nothing or an
+ *         empty directory in read mode, a file, a directory holding other
+ *         things; @p errmsg names the path and says which); FORUM_ELOCKED
+ *         (another writer, FORUM_DB_WRITE); FORUM_EIO (corrupt or
+ *         unreadable); FORUM_ENOMEM; FORUM_EINVAL.
  */
 FORUM_API forum_status_t forum_db_open(forum_db_t **out, const char *path,
                                        forum_db_mode_t mode, char **errmsg);
 
 /**
- * Commits pending changes (write modes) and releases the database; the
- * handle must still be passed to forum_db_destroy().
- * @return FORUM_OK, or FORUM_EIO when the final commit failed (the
- *         database then holds the last successful commit).
+ * Commits pending changes (write modes) and releases the database: its
+ * files and the writer's lock. The handle stays, closed: every call that
+ * needs the database fails with FORUM_ECLOSED from then on (post counts,
+ * commit, compact, indexing, forum_query_create(), forum_query_run() of
+ * queries made before, closing again), with a message naming the path.
+ * Result sets made before stay readable (they hold what they show);
+ * forum_db_last_error() and forum_db_warning() keep working. The handle
+ * must still be passed to forum_db_destroy().
+ * @return FORUM_OK; FORUM_EIO when the final commit failed (the database
+ *         then holds the last successful commit; the handle is closed
+ *         all the same); FORUM_ECLOSED.
  */
 FORUM_API forum_status_t forum_db_close(forum_db_t *db);
 
-/** Frees the handle. Pending changes that were not committed by
- *  forum_db_close() or forum_db_commit() are discarded. */
+/**
+ * Frees the handle. Changes not committed by forum_db_commit() or
+ * forum_db_close() are discarded, and a writer's lock is released.
+ *
+ * Queries may outlive it (like SQLite's sqlite3_close_v2()): the handle
+ * is then closed at once, and its memory goes with the last of its
+ * queries to be destroyed. Meanwhile those queries' runs fail with
+ * FORUM_ECLOSED and their result sets stay readable. Either way, @p db
+ * itself must not be used after this call (not even
+ * forum_db_last_error()).
+ */
 FORUM_API void forum_db_destroy(forum_db_t *db);
 
 /** A warning found when opening @p db ("" if none), e.g. that it was
  *  indexed with another ICU version. Borrowed, valid until destroy. */
 FORUM_API const char *forum_db_warning(const forum_db_t *db);
 
-/** The message of the last failed call on @p db ("" if none). Borrowed:
- *  valid until the next call on @p db. */
+/** The message of the calling thread's last call that returned a status
+ *  on @p db, or on a query or result set made from it: "" when that call
+ *  succeeded. Each thread reads its own. Borrowed: valid until this
+ *  thread's next such call, or forum_db_destroy(). */
 FORUM_API const char *forum_db_last_error(const forum_db_t *db);
 
 /** Makes all changes so far durable and visible to readers.
- *  @return FORUM_OK, FORUM_EIO, FORUM_EINVAL (read-only handle). */
+ *  @return FORUM_OK, FORUM_EIO, FORUM_EINVAL (read-only handle),
+ *          FORUM_ECLOSED. */
 FORUM_API forum_status_t forum_db_commit(forum_db_t *db);
 
 /**
@@ -259,11 +297,12 @@ FORUM_API forum_status_t forum_db_commit(forum_db_t *db);
  * searches running meanwhile are not disturbed. Needs a write handle and
  * time and disk space proportional to the database.
  * @return FORUM_OK; FORUM_EIO; FORUM_EINVAL (read-only handle, or a
- *         database laid out before compaction existed).
+ *         database laid out before compaction existed); FORUM_ECLOSED.
  */
 FORUM_API forum_status_t forum_db_compact(forum_db_t *db);
 
-/** Number of posts in the database. */
+/** Number of posts in the database (a writer counts its uncommitted
+ *  changes). FORUM_OK, FORUM_EIO, FORUM_ECLOSED. */
 FORUM_API forum_status_t forum_db_post_count(forum_db_t *db,
                                              uint64_t *out);
 
@@ -340,7 +379,8 @@ FORUM_API forum_status_t forum_db_remove(forum_db_t *db,
 /* ------------------------------------------------------------------ */
 
 /** One result. Borrowed from its forum_results_t: valid until the next
- *  forum_results_next() on it or its destruction. */
+ *  forum_results_next() on it, or until it is freed (by
+ *  forum_results_destroy() or with its query). */
 typedef struct forum_hit {
     const char *thread_id;
     const char *title;
@@ -353,8 +393,13 @@ typedef struct forum_hit {
     int floor;              /**< 0 = the article, N = reply N. */
     int64_t date;           /**< Unix seconds: the post's date, else its
                                  thread's; INT64_MIN when unknown. */
-    double score;           /**< Higher is better; 0 when sorted. */
-    uint64_t thread_matches;/**< Posts of this thread that matched. */
+    /** Higher is better; 0 when sorted by date or floor. BM25 with the
+     *  boosts (README "Ranking"); collapsed, plus ln(1 + the thread's
+     *  other matching posts). */
+    double score;
+    /** Collapsed: the posts of this thread that matched (exact with
+     *  exact_counts). Not collapsed: 1. */
+    uint64_t thread_matches;
     uint32_t rank;          /**< 0-based rank in the whole result list. */
 } forum_hit_t;
 
@@ -373,42 +418,58 @@ typedef struct forum_snippet {
 /**
  * Parses @p query (see README "Query syntax") for @p db.
  *
- * @param[out] out  freed with forum_query_destroy().
- * @param opts      NULL for the defaults.
+ * @param[out] out  freed with forum_query_destroy(), before or after
+ *                  @p db (see forum_db_destroy()); NULL on failure.
+ * @param opts      NULL for the defaults; copied.
  * @return FORUM_OK; FORUM_EQUERY when the query is malformed: then
  *         forum_db_last_error() reads "column N: what is wrong" and
- *         forum_db_last_error_column() gives N (1-based, in characters).
+ *         forum_db_last_error_column() gives N (1-based, in characters);
+ *         FORUM_EINVAL for options it could only misread (an unknown
+ *         version or sort: the message names it); FORUM_ECLOSED;
+ *         FORUM_ENOMEM.
  */
 FORUM_API forum_status_t forum_query_create(forum_query_t **out,
                                             forum_db_t *db, const char *query,
                                             size_t len,
                                             const forum_search_options_t *opts);
 
-/** Column (1-based, in characters) of the last FORUM_EQUERY, 0 if none. */
+/** Column (1-based, in characters) of the calling thread's last call on
+ *  @p db, when it failed with FORUM_EQUERY; else 0. */
 FORUM_API size_t forum_db_last_error_column(const forum_db_t *db);
 
 /** The parsed query as text, e.g. `AND("川普", "openai")`. Borrowed from
  *  the query. */
 FORUM_API const char *forum_query_describe(const forum_query_t *query);
 
-/** Frees the query and every result set it produced. */
+/** Frees the query and every result set it produced that is still
+ *  alive. When its database handle was destroyed already and this was
+ *  its last query, frees the handle too. */
 FORUM_API void forum_query_destroy(forum_query_t *query);
 
 /**
  * Runs the query. Reopens the database first and retries a bounded number
  * of times if a writer commits meanwhile.
  *
- * @param[out] out  borrowed from @p query: freed by forum_results_destroy()
- *                  or with the query.
+ * Each run makes a new result set, independent of the query's others:
+ * running again does not touch them. A result set holds everything it
+ * shows (the page's posts and their thread records are read during the
+ * run, from one revision of the database), so reading it never goes back
+ * to the database: a writer committing meanwhile, or forum_db_close(),
+ * does not disturb it.
+ *
+ * @param[out] out  owned by @p query: freed by forum_results_destroy() or
+ *                  with the query; NULL on failure.
  * @return FORUM_OK; FORUM_EMODIFIED (the database kept changing);
- *         FORUM_EIO; FORUM_ENOMEM; FORUM_EINTERNAL. Details in
+ *         FORUM_EIO; FORUM_ENOMEM; FORUM_EINTERNAL; FORUM_ECLOSED (the
+ *         database handle was closed or destroyed). Details in
  *         forum_db_last_error().
  */
 FORUM_API forum_status_t forum_query_run(forum_query_t *query,
                                          forum_results_t **out);
 
-/** Number of matching posts and (when collapsing) threads: exact, or
- *  estimates when the search options turned exact_counts off. */
+/** Numbers of matching posts, and of the distinct threads among them,
+ *  whether or not hits are collapsed: exact, or estimates when the search
+ *  options turned exact_counts off (threads then at most posts). */
 FORUM_API void forum_results_counts(const forum_results_t *results,
                                     uint64_t *posts_out,
                                     uint64_t *threads_out);
@@ -424,12 +485,14 @@ FORUM_API void forum_results_counts(const forum_results_t *results,
  *   if (st != FORUM_ITER_DONE) fprintf(stderr, "%s\n", forum_db_last_error(db));
  * @endcode
  * @return FORUM_OK with @p out set; FORUM_ITER_DONE after the last hit;
- *         FORUM_EIO / FORUM_ENOMEM / FORUM_EINTERNAL.
+ *         FORUM_EIO (a corrupt document) / FORUM_ENOMEM. Works on a
+ *         closed handle too.
  */
 FORUM_API forum_status_t forum_results_next(forum_results_t *results,
                                             const forum_hit_t **out);
 
-/** Frees a result set early (else the query frees it). Accepts NULL. */
+/** Frees a result set early (else its query frees it; not after that).
+ *  Accepts NULL. */
 FORUM_API void forum_results_destroy(forum_results_t *results);
 
 #define FORUM_SNIPPET_OPTIONS_VERSION 1
@@ -445,8 +508,10 @@ typedef struct forum_snippet_options {
 /**
  * Highlights @p hit (the current hit of @p results) for the query.
  * @param opts  NULL for the defaults.
- * @param[out] out  freed with forum_snippet_destroy().
- * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINVAL.
+ * @param[out] out  the caller's, freed with forum_snippet_destroy(); it
+ *                  may outlive @p results. NULL on failure.
+ * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINVAL (bad options: the message
+ *         says which).
  */
 FORUM_API forum_status_t forum_results_snippet(
     forum_results_t *results, const forum_hit_t *hit,
@@ -454,8 +519,8 @@ FORUM_API forum_status_t forum_results_snippet(
 
 /**
  * The thread title of @p hit, whole, with the query's matches marked (an
- * article can match by its title alone).
- * @param[out] out  freed with forum_snippet_destroy().
+ * article can match by its title alone; title: words are marked too).
+ * @param[out] out  the caller's, freed with forum_snippet_destroy().
  * @return FORUM_OK, FORUM_ENOMEM, FORUM_EINVAL.
  */
 FORUM_API forum_status_t forum_results_title(forum_results_t *results,
