@@ -358,8 +358,9 @@ static forum_status_t check_schema(forum_db_t *db, char **errmsg)
 
 #define STUB_NAME "XAPIANDB"
 
-/* Writes dir/XAPIANDB naming generation `gen`, atomically. */
-static int write_stub(const char *dir, unsigned gen)
+/* Writes dir/XAPIANDB naming generation `gen`, atomically: "auto gN"
+ * for one shard, else one line "auto gN/sK" per shard. */
+static int write_stub(const char *dir, unsigned gen, unsigned shards)
 {
     char tmp[4096], final[4096];
     if (snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, STUB_NAME) >=
@@ -370,7 +371,11 @@ static int write_stub(const char *dir, unsigned gen)
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return -1;
-    int bad = fprintf(f, "auto g%u\n", gen) < 0;
+    int bad = 0;
+    if (shards <= 1)
+        bad = fprintf(f, "auto g%u\n", gen) < 0;
+    for (unsigned k = 0; shards > 1 && k < shards; k++)
+        bad |= fprintf(f, "auto g%u/s%u\n", gen, k) < 0;
     bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, final) != 0) {
@@ -410,11 +415,36 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Generation 1 of a new database in dir: one glass database, or one
+ * per shard in g1/s0, g1/s1, …, and the stub that lists them. */
+static forum_status_t make_first_generation(const char *dir, unsigned shards,
+                                            char **shim_message)
+{
+    char gen[4200];
+    snprintf(gen, sizeof gen, "%s/g1", dir);
+    forum_status_t status = FORUM_OK;
+    if (shards <= 1) {
+        status = fsi_xdb_create_empty(gen, shim_message);
+    } else if (mkdir(gen, 0777) != 0) {
+        status = FORUM_EIO;
+    }
+    for (unsigned k = 0; status == FORUM_OK && shards > 1 && k < shards;
+         k++) {
+        char shard[4300];
+        snprintf(shard, sizeof shard, "%s/s%u", gen, k);
+        status = fsi_xdb_create_empty(shard, shim_message);
+    }
+    if (status == FORUM_OK && write_stub(dir, 1, shards) != 0)
+        status = FORUM_EIO;
+    return status;
+}
+
 /* Creates a new database directory: built under a temporary name and
  * renamed into place, so a racing indexer sees all of it or nothing. */
-static forum_status_t create_layout(const char *path, char **errmsg)
+static forum_status_t create_layout(const char *path, unsigned shards,
+                                    char **errmsg)
 {
-    char tmp[4096], gen[4200];
+    char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.new-XXXXXX", path) >= (int)sizeof tmp)
         return FORUM_EINVAL;
     if (mkdtemp(tmp) == NULL) {
@@ -422,11 +452,9 @@ static forum_status_t create_layout(const char *path, char **errmsg)
             *errmsg = dup_message("%s: %s", path, strerror(errno));
         return FORUM_EIO;
     }
-    snprintf(gen, sizeof gen, "%s/g1", tmp);
     char *shim_message = NULL;
-    forum_status_t status = fsi_xdb_create_empty(gen, &shim_message);
-    if (status == FORUM_OK && write_stub(tmp, 1) != 0)
-        status = FORUM_EIO;
+    forum_status_t status = make_first_generation(tmp, shards,
+                                                  &shim_message);
     if (status == FORUM_OK && rename(tmp, path) != 0 && errno != EEXIST &&
         errno != ENOTEMPTY)
         status = FORUM_EIO;
@@ -454,14 +482,12 @@ static int is_empty_dir(const char *path, const struct stat *st)
 }
 
 /* The layout inside an empty directory the user made for it. */
-static forum_status_t create_layout_in(const char *path, char **errmsg)
+static forum_status_t create_layout_in(const char *path, unsigned shards,
+                                       char **errmsg)
 {
-    char gen[4200];
-    snprintf(gen, sizeof gen, "%s/g1", path);
     char *shim_message = NULL;
-    forum_status_t status = fsi_xdb_create_empty(gen, &shim_message);
-    if (status == FORUM_OK && write_stub(path, 1) != 0)
-        status = FORUM_EIO;
+    forum_status_t status = make_first_generation(path, shards,
+                                                  &shim_message);
     if (status != FORUM_OK && errmsg)
         *errmsg = dup_message("%s: %s", path, shim_message ? shim_message
                                                            : strerror(errno));
@@ -488,7 +514,7 @@ static int holds_database(const char *dir)
  * our words, naming it: nothing there (read mode), a file, a directory
  * of other things. Creates the layout where a write mode may. */
 static forum_status_t prepare_path(const char *path, int writable,
-                                   char **errmsg)
+                                   unsigned shards, char **errmsg)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -498,7 +524,7 @@ static forum_status_t prepare_path(const char *path, int writable,
         if (!writable)
             return open_failed(errmsg, FORUM_ENOTFOUND,
                                "%s: no database here", path);
-        return create_layout(path, errmsg);
+        return create_layout(path, shards, errmsg);
     }
     if (!S_ISDIR(st.st_mode))
         return open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
@@ -508,7 +534,7 @@ static forum_status_t prepare_path(const char *path, int writable,
         if (!writable)
             return open_failed(errmsg, FORUM_ENOTFOUND, "%s: no database "
                                "here (an empty directory)", path);
-        return create_layout_in(path, errmsg);
+        return create_layout_in(path, shards, errmsg);
     }
     if (!holds_database(path))
         return open_failed(errmsg, FORUM_ENOTFOUND, "%s: not a forumsearch "
@@ -570,7 +596,7 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
                            : path == NULL ? "no path"
                                           : "unknown mode");
     *out = NULL;
-    forum_status_t status = prepare_path(path, mode != FORUM_DB_READ,
+    forum_status_t status = prepare_path(path, mode != FORUM_DB_READ, 1,
                                          errmsg);
     if (status != FORUM_OK)
         return status;
@@ -586,6 +612,37 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
     }
     *out = db;
     return FORUM_OK;
+}
+
+forum_status_t forum_db_create(const char *path, unsigned shards,
+                               char **errmsg)
+{
+    if (errmsg)
+        *errmsg = NULL;
+    if (path == NULL)
+        return open_failed(errmsg, FORUM_EINVAL, "forum_db_create: no path");
+    if (shards == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        shards = cores > 0 ? (unsigned)cores : 1;
+    }
+    if (shards > FORUM_MAX_SHARDS)
+        return open_failed(errmsg, FORUM_EINVAL, "%s: %u shards; at most %d",
+                           path, shards, FORUM_MAX_SHARDS);
+    struct stat st;
+    if (stat(path, &st) == 0 &&
+        !(S_ISDIR(st.st_mode) && is_empty_dir(path, &st)))
+        return open_failed(errmsg, FORUM_EINVAL, "%s: already exists; "
+                           "forum_db_create makes a new database", path);
+    forum_status_t status = prepare_path(path, 1, shards, errmsg);
+    if (status != FORUM_OK)
+        return status;
+    /* Record what the database is now, as forum_db_open would. */
+    forum_db_t *db = NULL;
+    status = forum_db_open(&db, path, FORUM_DB_WRITE, errmsg);
+    if (status == FORUM_OK)
+        status = forum_db_close(db);
+    forum_db_destroy(db);
+    return status;
 }
 
 /* The start of a call that writes: a usable handle, open for writing. */
@@ -686,7 +743,7 @@ static forum_status_t compact_locked(forum_db_t *db)
     }
     /* The writer lock is held until the stub names the new generation,
      * so no commit can slip into the old one unseen. */
-    if (write_stub(db->path, gen + 1) != 0) {
+    if (write_stub(db->path, gen + 1, fsi_xdb_shard_count(db->x)) != 0) {
         remove_tree(next);
         return fsi_db_fail(db, FORUM_EIO, "%s: cannot write %s: %s",
                            db->path, STUB_NAME, strerror(errno));

@@ -6,11 +6,17 @@
  */
 #include "xapian_shim.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
 #include <new>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include <xapian.h>
 
@@ -171,6 +177,70 @@ void commit_and_continue(fsi_xdb_t *db)
     open_transaction(db);
 }
 
+/* The shards a XAPIANDB stub in dir lists ("auto g1/s0", …), as paths;
+ * empty unless there are several (one is opened as Xapian does). */
+std::vector<std::string> stub_shards(const std::string &dir)
+{
+    std::vector<std::string> shards;
+    std::ifstream stub(dir + "/XAPIANDB");
+    std::string line;
+    while (std::getline(stub, line))
+        if (line.compare(0, 5, "auto ") == 0)
+            shards.push_back(dir + "/" + line.substr(5));
+    if (shards.size() < 2)
+        shards.clear();
+    return shards;
+}
+
+/* A sharded handle's calls that change or commit apply to every shard;
+ * the first failure's message becomes the handle's. */
+template <typename Call>
+forum_status_t on_every_shard(fsi_xdb_t *db, Call call)
+{
+    for (fsi_xdb_t *shard : db->shards) {
+        forum_status_t status = call(shard);
+        if (status != FORUM_OK) {
+            db->error = shard->error;
+            return status;
+        }
+    }
+    return FORUM_OK;
+}
+
+/* Opens each shard on its own (the indexer writes them one by one, and
+ * metadata lives in the shard of its thread: Xapian reads metadata from
+ * the first shard only), and a reader over all of them for searching. */
+void open_shards(fsi_xdb_t *db, const std::vector<std::string> &paths,
+                 int mode)
+{
+    for (const std::string &path : paths) {
+        fsi_xdb_t *shard = nullptr;
+        char *message = nullptr;
+        forum_status_t status = fsi_xdb_open(&shard, path.c_str(), mode,
+                                             &message);
+        if (status != FORUM_OK) {
+            std::string what = message ? message : "cannot open a shard";
+            std::free(message);
+            if (status == FORUM_ELOCKED)
+                throw Xapian::DatabaseLockError(what);
+            throw Xapian::DatabaseOpeningError(what);
+        }
+        db->shards.push_back(shard);
+    }
+    db->reader = new Xapian::Database();
+    for (fsi_xdb_t *shard : db->shards)
+        db->reader->add_database(*shard->reader);
+}
+
+void close_shards(fsi_xdb_t *db)
+{
+    delete db->reader;
+    db->reader = nullptr;
+    for (fsi_xdb_t *shard : db->shards)
+        fsi_xdb_destroy(shard);
+    db->shards.clear();
+}
+
 } // namespace
 
 extern "C" {
@@ -190,7 +260,10 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
     try {
         db = new fsi_xdb_t;
         db->path = path;
-        if (mode == FORUM_DB_READ) {
+        std::vector<std::string> shards = stub_shards(path);
+        if (!shards.empty()) {
+            open_shards(db, shards, mode);
+        } else if (mode == FORUM_DB_READ) {
             db->reader = new Xapian::Database(path);
         } else {
             int flags = Xapian::DB_CREATE_OR_OPEN;
@@ -205,8 +278,8 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
     } catch (...) {
         forum_status_t status = fail_to_message(errmsg);
         if (db) {
-            if (db->writer == nullptr)
-                delete db->reader;
+            if (!db->shards.empty() || db->writer == nullptr)
+                close_shards(db);
             delete db;
         }
         return status;
@@ -230,6 +303,20 @@ forum_status_t fsi_xdb_create_empty(const char *path, char **errmsg)
 forum_status_t fsi_xdb_compact(fsi_xdb_t *db, const char *out_path)
 {
     try {
+        if (!db->shards.empty()) {
+            /* out_path/s0, s1, …: the layout the stub lists. */
+            if (mkdir(out_path, 0777) != 0 && errno != EEXIST)
+                throw Xapian::DatabaseCreateError(
+                    std::string(out_path) + ": " + std::strerror(errno));
+            unsigned k = 0;
+            return on_every_shard(db, [&](fsi_xdb_t *shard) {
+                /* Not std::to_string: its digit table is a global
+                 * symbol the static library would export. */
+                char to[4200];
+                std::snprintf(to, sizeof to, "%s/s%u", out_path, k++);
+                return fsi_xdb_compact(shard, to);
+            });
+        }
         db->reader->compact(out_path);
         return FORUM_OK;
     } catch (...) {
@@ -245,7 +332,9 @@ void fsi_xdb_destroy(fsi_xdb_t *db)
         /* Pending changes are discarded, as documented: close() cancels
          * the open transaction (without one, close() and the destructor
          * would both commit). */
-        if (db->writer) {
+        if (!db->shards.empty()) {
+            close_shards(db);
+        } else if (db->writer) {
             try {
                 db->writer->close();
             } catch (...) {
@@ -267,6 +356,8 @@ const char *fsi_xdb_error(const fsi_xdb_t *db)
 forum_status_t fsi_xdb_commit(fsi_xdb_t *db)
 {
     try {
+        if (!db->shards.empty())
+            return on_every_shard(db, fsi_xdb_commit);
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         commit_and_continue(db);
@@ -279,6 +370,8 @@ forum_status_t fsi_xdb_commit(fsi_xdb_t *db)
 forum_status_t fsi_xdb_begin_batch(fsi_xdb_t *db)
 {
     try {
+        if (!db->shards.empty())
+            return on_every_shard(db, fsi_xdb_begin_batch);
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         /* What was pending before is committed first, as Xapian's own
@@ -293,6 +386,10 @@ forum_status_t fsi_xdb_begin_batch(fsi_xdb_t *db)
 forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
 {
     try {
+        if (!db->shards.empty())
+            return on_every_shard(db, [commit](fsi_xdb_t *shard) {
+                return fsi_xdb_end_batch(shard, commit);
+            });
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         if (commit) {
@@ -311,6 +408,11 @@ forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
 forum_status_t fsi_xdb_close(fsi_xdb_t *db)
 {
     try {
+        if (!db->shards.empty()) {
+            forum_status_t status = on_every_shard(db, fsi_xdb_close);
+            db->reader->close();
+            return status;
+        }
         if (db->writer && db->in_transaction) {
             db->in_transaction = false;
             db->writer->commit_transaction();
@@ -332,8 +434,19 @@ static void refresh(fsi_xdb_t *db)
     try {
         db->reader->reopen();
     } catch (const Xapian::DatabaseOpeningError &) {
-        if (db->writer)
+        /* A compaction switched generations: open the new one. */
+        if (db->writer || (!db->shards.empty() && db->shards[0]->writer))
             throw;
+        if (!db->shards.empty()) {
+            fsi_xdb_t fresh;
+            fresh.path = db->path;
+            open_shards(&fresh, stub_shards(db->path), FORUM_DB_READ);
+            close_shards(db);
+            db->shards.swap(fresh.shards);
+            db->reader = fresh.reader;
+            fresh.reader = nullptr;
+            return;
+        }
         Xapian::Database *fresh = new Xapian::Database(db->path);
         delete db->reader;
         db->reader = fresh;
@@ -366,7 +479,12 @@ forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
 {
     *value = nullptr;
     try {
-        std::string v = db->reader->get_metadata(std::string(key, key_len));
+        std::string k(key, key_len), v;
+        if (db->shards.empty())
+            v = db->reader->get_metadata(k);
+        /* A key lives in one shard (a thread's record) or in all. */
+        for (size_t i = 0; v.empty() && i < db->shards.size(); i++)
+            v = db->shards[i]->reader->get_metadata(k);
         *value = dup_string(v);
         if (*value == nullptr)
             return FORUM_ENOMEM;
@@ -383,6 +501,11 @@ forum_status_t fsi_xdb_set_metadata(fsi_xdb_t *db, const char *key,
                                     size_t value_len)
 {
     try {
+        if (!db->shards.empty())
+            return on_every_shard(db, [&](fsi_xdb_t *shard) {
+                return fsi_xdb_set_metadata(shard, key, key_len, value,
+                                            value_len);
+            });
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
@@ -403,9 +526,18 @@ forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
         std::string p(prefix, prefix_len);
         /* Collect first: the callback may change metadata. */
         std::vector<std::string> keys;
-        for (auto it = db->reader->metadata_keys_begin(p);
-             it != db->reader->metadata_keys_end(p); ++it)
-            keys.push_back(*it);
+        if (db->shards.empty()) {
+            for (auto it = db->reader->metadata_keys_begin(p);
+                 it != db->reader->metadata_keys_end(p); ++it)
+                keys.push_back(*it);
+        } else {
+            std::set<std::string> all;
+            for (fsi_xdb_t *shard : db->shards)
+                for (auto it = shard->reader->metadata_keys_begin(p);
+                     it != shard->reader->metadata_keys_end(p); ++it)
+                    all.insert(*it);
+            keys.assign(all.begin(), all.end());
+        }
         for (const std::string &k : keys)
             if (cb(payload, k.data(), k.size()) != 0)
                 break;
@@ -787,8 +919,12 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
             : 0;
         if (key_len == 0)
             continue;
-        std::string meta = db->reader->get_metadata(std::string(key,
-                                                                key_len));
+        /* A thread's record lives in its posts' shard; Xapian numbers
+         * the documents of n shards round robin. */
+        Xapian::Database *home = db->reader;
+        if (!db->shards.empty())
+            home = db->shards[(hit->docid - 1) % db->shards.size()]->reader;
+        std::string meta = home->get_metadata(std::string(key, key_len));
         hit->meta = dup_string(meta);
         if (hit->meta == nullptr)
             throw std::bad_alloc();

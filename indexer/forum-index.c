@@ -20,6 +20,7 @@ static const struct option long_options[] = {
     {"wait-lock", no_argument, NULL, 'w'},   /* Wait for another writer. */
     {"commit-every", required_argument, NULL, 'c'}, /* Files per commit. */
     {"compact", no_argument, NULL, 'C'},     /* Compact after indexing. */
+    {"jobs", required_argument, NULL, 'j'},  /* Shards of a new DB. */
     {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
     {"verbose", no_argument, NULL, 'v'},     /* Also per-file lines. */
     {"help", no_argument, NULL, 'h'},
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 "  -f, --force            re-index files even if they did not change\n"
 "  -w, --wait-lock        wait for another indexer instead of failing\n"
 "  -c, --commit-every N   commit after every N files (default 200)\n"
+"  -j, --jobs N           a new DB gets N shards, indexed by N threads at\n"
+"                         once (default: one per CPU); an existing DB keeps\n"
+"                         the shards it was made with\n"
 "  -C, --compact          then rewrite the database compactly (about half\n"
 "                         the size after a full build; searches go on)\n"
 "  -q, --quiet            report errors only, no warnings or summary\n"
@@ -119,7 +123,8 @@ int main(int argc, char **argv)
     forum_index_options_init(&opts, FORUM_INDEX_OPTIONS_VERSION);
     int c;
     bool compact = false;
-    while ((c = getopt_long(argc, argv, "fwc:CqvhV", long_options, NULL)) !=
+    unsigned jobs = 0; /* 0: one per CPU. */
+    while ((c = getopt_long(argc, argv, "fwc:j:CqvhV", long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'f': opts.force = true; break;
@@ -132,6 +137,16 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             opts.commit_every_files = (unsigned)n;
+            break;
+        }
+        case 'j': {
+            long long n = cli_parse_count(optarg);
+            if (n < 1 || n > FORUM_MAX_SHARDS) {
+                fprintf(stderr, PROGRAM ": --jobs needs a number from 1 to "
+                        "%d, not \"%s\"\n", FORUM_MAX_SHARDS, optarg);
+                return EXIT_USAGE;
+            }
+            jobs = (unsigned)n;
             break;
         }
         case 'C': compact = true; break;
@@ -184,6 +199,16 @@ int main(int argc, char **argv)
     const char *db_path = argv[optind];
     char *errmsg = NULL;
     forum_db_t *db = NULL;
+    struct stat db_st;
+    if (stat(db_path, &db_st) != 0 && errno == ENOENT) {
+        forum_status_t created = forum_db_create(db_path, jobs, &errmsg);
+        if (created != FORUM_OK) {
+            fprintf(stderr, PROGRAM ": %s\n",
+                    errmsg ? errmsg : forum_status_to_string(created));
+            forum_free(errmsg);
+            return exit_for(created);
+        }
+    }
     forum_status_t status = forum_db_open(&db, db_path, mode, &errmsg);
     if (status != FORUM_OK) {
         fprintf(stderr, PROGRAM ": %s\n", errmsg ? errmsg

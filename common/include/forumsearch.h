@@ -248,6 +248,23 @@ typedef enum forum_db_mode {
 FORUM_API forum_status_t forum_db_open(forum_db_t **out, const char *path,
                                        forum_db_mode_t mode, char **errmsg);
 
+/** The most shards forum_db_create() makes. */
+#define FORUM_MAX_SHARDS 64
+
+/**
+ * Creates an empty database at @p path (which must not exist, or be an
+ * empty directory) split into @p shards shards: glass databases that
+ * forum_db_index_path() fills in parallel, one thread per shard, and that
+ * searches read as one. A thread always lives in shard
+ * FNV-1a-64(thread id) mod @p shards. 0 means one shard per online CPU.
+ * forum_db_open() in a write mode creates a database of one shard.
+ * @param[out] errmsg  as forum_db_open().
+ * @return FORUM_OK; FORUM_EINVAL (exists, or too many shards);
+ *         FORUM_EIO; FORUM_ENOMEM.
+ */
+FORUM_API forum_status_t forum_db_create(const char *path, unsigned shards,
+                                         char **errmsg);
+
 /**
  * Commits pending changes (write modes) and releases the database: its
  * files and the writer's lock. The handle stays, closed: every call that

@@ -8,13 +8,15 @@ shrink, lose threads and repeat ids. After every step the database that
 `forum-index` updated incrementally must equal, document by document and
 metadata key by metadata key, a clean index of the same tree. The same
 holds after `--compact`, and after runs killed with SIGKILL at random
-points (each followed by a run that completes).
+points (each followed by a run that completes). The incremental database
+is split into shards (`-j`, 3 by default) and the clean one is not, so the
+shards are checked against one database at every step too.
 
 The oracle is a clean run of the same binary plus Xapian's own Python
 bindings to read both databases: nothing of ours is used to compare.
 
 usage: incremental_test.py FORUM-INDEX WORKDIR [--seed N] [--steps N]
-                           [--kills N]
+                           [--kills N] [--shards N]
 """
 import argparse
 import json
@@ -187,6 +189,14 @@ def run_index(index, db, src, *extra, check=True):
     return proc
 
 
+def shard_paths(db_path):
+    """The databases a XAPIANDB stub lists (Xapian reads metadata from
+    the first one only, so each is read on its own)."""
+    with open(os.path.join(db_path, "XAPIANDB")) as stub:
+        return [os.path.join(db_path, line.split(None, 1)[1].strip())
+                for line in stub if line.startswith("auto ")]
+
+
 def dump(db_path):
     """Every document, keyed by its unique id term, and all metadata."""
     db = xapian.Database(db_path)
@@ -202,7 +212,15 @@ def dump(db_path):
         if unique[0] in docs:
             sys.exit("%s: two documents with %r" % (db_path, unique[0]))
         docs[unique[0]] = (tuple(terms), tuple(values), doc.get_data())
-    meta = {k: db.get_metadata(k) for k in db.metadata_keys()}
+    meta = {}
+    for path in shard_paths(db_path):
+        shard = xapian.Database(path)
+        for k in shard.metadata_keys():
+            value = shard.get_metadata(k)
+            if meta.get(k, value) != value:
+                sys.exit("%s: metadata %r differs between shards" %
+                         (db_path, k))
+            meta[k] = value
     # Term statistics must agree too (a deleted post leaves none behind).
     stats = {t.term: t.termfreq for t in db.allterms()}
     return docs, meta, stats
@@ -239,19 +257,25 @@ def main():
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--kills", type=int, default=24)
+    ap.add_argument("--shards", type=int, default=3)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     print("seed %d (rerun with --seed %d)" % (args.seed, args.seed))
     shutil.rmtree(args.work, ignore_errors=True)
     src, inc_db = os.path.join(args.work, "src"), os.path.join(args.work, "inc")
     tree = Tree(src, rng)
+    subprocess.run([args.index, "-q", "-j", str(args.shards), inc_db, src],
+                   check=False)
+    if len(shard_paths(inc_db)) != max(args.shards, 1) and args.shards > 1:
+        sys.exit("%s: %d shards, asked for %d" %
+                 (inc_db, len(shard_paths(inc_db)), args.shards))
     for _ in range(12):
         tree.add_file()
 
     def clean_compare(step):
         clean = os.path.join(args.work, "clean")
         shutil.rmtree(clean, ignore_errors=True)
-        run_index(args.index, clean, src)
+        run_index(args.index, clean, src, "-j", "1")
         compare(step, inc_db, clean)
 
     for step in range(args.steps):
@@ -278,7 +302,7 @@ def main():
                                  "--force", inc_db, src],
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.0, 0.8 * full_run))
+        time.sleep(rng.uniform(0.0, 0.6 * full_run))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
