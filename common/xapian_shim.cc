@@ -707,15 +707,6 @@ fsi_xquery_t *fsi_xq_match_all(void)
     }
 }
 
-fsi_xquery_t *fsi_xq_match_nothing(void)
-{
-    try {
-        return new fsi_xquery_t{Xapian::Query::MatchNothing};
-    } catch (...) {
-        return nullptr;
-    }
-}
-
 fsi_xquery_t *fsi_xq_combine(enum fsi_xq_op op, fsi_xquery_t **subs, size_t n)
 {
     fsi_xquery_t *result = nullptr;
@@ -981,33 +972,6 @@ void fsi_xresult_free(fsi_xresult_t *result)
         std::free(result->hits);
     }
     std::memset(result, 0, sizeof *result);
-}
-
-forum_status_t fsi_xdb_match_values(fsi_xdb_t *db, const fsi_xquery_t *q,
-                                    unsigned slot, fsi_decider_fn decider,
-                                    void *decider_payload,
-                                    int (*cb)(void *, const char *, size_t),
-                                    void *payload)
-{
-    try {
-        refresh(db);
-        Xapian::Enquire enquire(*db->reader);
-        enquire.set_query(q->query);
-        enquire.set_weighting_scheme(Xapian::BoolWeight());
-        enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-        CallbackDecider accept(decider, decider_payload);
-        Xapian::doccount all = db->reader->get_doccount();
-        Xapian::MSet mset = enquire.get_mset(0, all, all, nullptr,
-                                             decider ? &accept : nullptr);
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            std::string value = it.get_document().get_value(slot);
-            if (cb(payload, value.data(), value.size()) != 0)
-                break;
-        }
-        return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
 }
 
 } /* extern "C" */

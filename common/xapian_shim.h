@@ -106,7 +106,6 @@ enum fsi_xq_op {
 };
 fsi_xquery_t *fsi_xq_term(const char *term, size_t len, unsigned wqf);
 fsi_xquery_t *fsi_xq_match_all(void);
-fsi_xquery_t *fsi_xq_match_nothing(void);
 fsi_xquery_t *fsi_xq_combine(enum fsi_xq_op op, fsi_xquery_t **subs,
                              size_t n);
 fsi_xquery_t *fsi_xq_scale(fsi_xquery_t *q, double factor);
@@ -191,15 +190,6 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
 /* Frees one hit's strings (for arrange() dropping hits). */
 void fsi_xhit_free(fsi_xhit_t *hit);
 void fsi_xresult_free(fsi_xresult_t *result);
-
-/* Calls cb with value `slot` of every document matching q (and accepted
- * by decider, when not NULL), unranked. A nonzero cb return stops. */
-forum_status_t fsi_xdb_match_values(fsi_xdb_t *db, const fsi_xquery_t *q,
-                                    unsigned slot, fsi_decider_fn decider,
-                                    void *decider_payload,
-                                    int (*cb)(void *payload, const char *value,
-                                              size_t len),
-                                    void *payload);
 
 #ifdef __cplusplus
 }

@@ -24,10 +24,11 @@
  *   on it, and on the queries and result sets made from it, takes that
  *   handle's lock: calls on one handle are serialized, one at a time
  *   (a long search holds the others up). Open one handle per thread to
- *   search in parallel. forum_db_last_error() is kept per thread. A
- *   handle must not be destroyed while another thread still uses it or
- *   anything made from it. A forum_tokenizer_t is used by one thread at
- *   a time; forum_normalize() may be called from any thread.
+ *   search in parallel. forum_db_last_error() is kept per thread. No
+ *   thread may use a handle once it is destroyed (a database handle's
+ *   queries may, see forum_db_destroy()), nor destroy one another thread
+ *   is using. A forum_tokenizer_t is used by one thread at a time;
+ *   forum_normalize() may be called from any thread.
  */
 #ifndef FORUMSEARCH_H
 #define FORUMSEARCH_H
@@ -287,9 +288,9 @@ FORUM_API forum_status_t forum_db_close(forum_db_t *db);
  * Queries may outlive it (like SQLite's sqlite3_close_v2()): the handle
  * is then closed at once, and its memory goes with the last of its
  * queries to be destroyed. Meanwhile those queries' runs fail with
- * FORUM_ECLOSED and their result sets stay readable. Either way, @p db
- * itself must not be used after this call (not even
- * forum_db_last_error()).
+ * FORUM_ECLOSED and their result sets stay readable, from any thread.
+ * Either way, @p db itself must not be used after this call, by any
+ * thread (not even forum_db_last_error()).
  */
 FORUM_API void forum_db_destroy(forum_db_t *db);
 
