@@ -6,7 +6,8 @@
  * A shared handle serializes its calls; the threads here create their
  * own queries from it, share some queries outright (each run makes its
  * own result set), iterate, snippet, and fail on purpose: each thread
- * must read its own last error, never another thread's.
+ * must read its own last error, never another thread's. All of it on a
+ * database of one shard, then of three.
  *
  * usage: test_threads SAMPLES-DIR SCRATCH-DIR
  * Public API only.
@@ -224,10 +225,12 @@ static size_t run_workers(forum_db_t *shared, forum_query_t **shared_queries)
     return mismatches;
 }
 
-static void build_database(const char *samples)
+static void build_database(const char *samples, unsigned shards)
 {
     forum_db_t *db = NULL;
     char *err = NULL;
+    if (forum_db_create(db_path, shards, &err) != FORUM_OK)
+        TEST_FAIL("create %s: %s", db_path, err ? err : "?");
     if (forum_db_open(&db, db_path, FORUM_DB_WRITE, &err) != FORUM_OK)
         TEST_FAIL("open %s: %s", db_path, err ? err : "?");
     CHECK_EQ_INT(forum_db_index_path(db, samples, NULL, NULL), FORUM_OK);
@@ -235,19 +238,17 @@ static void build_database(const char *samples)
     forum_db_destroy(db);
 }
 
-int main(int argc, char **argv)
+/* Every check, on a database of `shards` shards built from samples. */
+static void check_database(const char *samples, const char *scratch,
+                           unsigned shards)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: test_threads SAMPLES SCRATCH\n");
-        return 2;
-    }
-    snprintf(db_path, sizeof db_path, "%s/threads.db", argv[2]);
+    snprintf(db_path, sizeof db_path, "%s/threads.db", scratch);
     char command[8400];
     snprintf(command, sizeof command, "rm -rf '%s'", db_path);
     CHECK_EQ_INT(system(command), 0);
+    fprintf(stderr, "--- %u shard%s\n", shards, shards == 1 ? "" : "s");
     PHASE("index the samples");
-    build_database(argv[1]);
-    make_jobs();
+    build_database(samples, shards);
 
     PHASE("serial results");
     forum_db_t *db = NULL;
@@ -276,8 +277,20 @@ int main(int argc, char **argv)
     for (size_t t = 0; t < N_THREADS; t++)
         free(expected_errors[t]);
     CHECK_EQ_INT(system(command), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_threads SAMPLES SCRATCH\n");
+        return 2;
+    }
+    make_jobs();
+    static const unsigned shard_counts[] = {1, 3};
+    for (size_t k = 0; k < 2; k++)
+        check_database(argv[1], argv[2], shard_counts[k]);
     fprintf(stderr, "test_threads: %d threads x %zu runs, shared handle and "
-            "a handle each: all as serial\n", N_THREADS,
+            "a handle each, 1 and 3 shards: all as serial\n", N_THREADS,
             (size_t)ROUNDS * n_jobs);
     return 0;
 }
