@@ -789,7 +789,8 @@ static forum_status_t walk(run_t *run, const char *root, const char *rel,
         }
     }
     closedir(dir);
-    qsort(names.rel, names.n, sizeof *names.rel, compare_names);
+    if (names.n > 1) /* qsort's base may not be NULL, even for 0. */
+        qsort(names.rel, names.n, sizeof *names.rel, compare_names);
 
     for (size_t i = 0; status == FORUM_OK && i < names.n; i++) {
         fsi_buf_t child = FSI_BUF_INIT, full = FSI_BUF_INIT;
@@ -948,7 +949,7 @@ out:
 /* Whether a list sorted with compare_names holds rel. */
 static int file_list_has(const file_list_t *sorted, const char *rel)
 {
-    return bsearch(&rel, sorted->rel, sorted->n, sizeof(char *),
+    return sorted->n > 0 && bsearch(&rel, sorted->rel, sorted->n, sizeof(char *),
                    compare_names) != NULL;
 }
 
@@ -1268,7 +1269,8 @@ static forum_status_t index_path(forum_db_t *db, const char *path,
      * is not byte order of whole paths ("a-b.txt" < "a/x.txt" < "a.txt"
      * by name, yet '-' and '.' sort before '/'): the removal pass
      * bsearches this list, so sort it as a whole. */
-    qsort(files.rel, files.n, sizeof *files.rel, compare_names);
+    if (files.n > 1)
+        qsort(files.rel, files.n, sizeof *files.rel, compare_names);
     size_t root_len = strlen(root);
     while (root_len > 1 && root[root_len - 1] == '/')
         root[--root_len] = '\0';
