@@ -1,10 +1,29 @@
-/* Relevance: for each query, the thread a reader would want first. The
- * expected answers were written down from the sample threads' topics
- * before the ranking was tuned (and before this test was first run); a
- * change that breaks one must argue why in its commit.
+/* Relevance: for each query, the order a reader wants between threads
+ * (or posts) that all match it, so that the ranking decides every case:
+ * no case is passed by a query that finds a single thread.
  *
- * usage: test_relevance FORUM-INDEX THREADS-DIR SCRATCH-DIR
- * (searches through the library, collapsed by thread, top hit only)
+ * The expected orders were written down from what the threads are about
+ * (and, for the fixtures, before they were first indexed): the thread
+ * about a topic above a thread that mentions it in passing. The fixtures
+ * (tests/fixtures/relevance/rel/) add the passing mentions the sample
+ * threads lack, and pairs of threads alike in everything but one thing:
+ *
+ *   rel/0003 / rel/0004   川普 and 和服 as words (川普|今天, 穿|和服) or
+ *                         straddling words (四川|普通话, 暖和|服务), in
+ *                         replies of the same length in threads of the
+ *                         same shape;
+ *   rel/0005              a reply, and later replies quoting it inline
+ *                         (NAME 发表评论于 DATE … -----);
+ *   rel/0006 / rel/0001   露营 in a thread title, or once in passing;
+ *   rel/0007 / rel/0001   钓鱼 in five replies, or once in a short one;
+ *   rel/0002 / rel/0001   王小明 and 婚礼 in a thread about the wedding,
+ *                         or together once in passing.
+ *
+ * A change that breaks one must argue why in its commit.
+ *
+ * usage: test_relevance FORUM-INDEX SAMPLES-DIR FIXTURES-DIR SCRATCH-DIR
+ * (indexes the samples and the fixtures into one database, searches
+ * through the library)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,73 +33,217 @@
 
 #include "testutil.h"
 
-static const struct {
-    const char *query, *top_thread;
-} cases[] = {
-    {"四川普通话", "life/0001_sichuan-mandarin"},
-    {"和服", "life/0002_kimono-kyoto"},
-    /* Written first as life/0003_wang-xiaoming-wedding, whose replies
-     * say 婚礼 while its title says 王小明: but words AND within one post
-     * (the article counts its title), and no post there has both. Kept
-     * to pin that documented limit down. */
-    {"王小明 婚礼", "(nothing)"},
-    {"李华", "life/0004_li-hua-letter"},
-    {"房租", "life/0005_beijing-rent"},
-    {"火锅", "life/0006_hotpot"},
-    {"提前退休", "life/0007_retire-early"},
-    {"显卡", "tech/0001_gpu-prices"},
-    {"deepseek", "tech/0003_deepseek-r1"},
-    {"linux", "tech/0005_linux-desktop"},
-    {"mac mini", "tech/0006_mac-mini-m4"},
-    {"拜登 退选", "news/0002_biden-withdraws"},
-    {"tiktok", "news/0005_tiktok-ban-eve"},
-    {"台积电 1000亿", "news/0007_tsmc-100b-us"},
-    {"资讯安全", "taiwan/0004_data-leak"},
-    {"黄仁勋 夜市", "taiwan/0005_jensen-night-market"},
-    {"馬斯克說 臺灣", "taiwan/0001_musk-says-taiwan"},
-    {"面试 AI", "tech/0008_interview-no-ai"},
+#define MAX_ORDER 4
+
+typedef struct relevance_case {
+    const char *query;
+    int posts;        /* Order posts ("thread#floor"), not threads. */
+    int top;          /* order[0] must be the first hit of all. */
+    const char *order[MAX_ORDER]; /* Each above the next; all must match. */
+    const char *absent;           /* Must not match (NULL: no such). */
+    /* A known ranking debt: the order is what a reader wants and what
+     * the ranking does not give yet; reported, not failed. When it
+     * starts to hold, the test fails until this mark is removed. */
+    const char *known;
+} relevance_case_t;
+
+static const relevance_case_t cases[] = {
+    /* The thread about it above a thread that mentions it. */
+    {"四川普通话", 0, 1,
+     {"life/0001_sichuan-mandarin", "news/0003_reciprocal-tariffs"}, NULL, NULL},
+    {"和服", 0, 1, {"life/0002_kimono-kyoto", "news/0003_reciprocal-tariffs"},
+     NULL, NULL},
+    {"李华", 0, 1, {"life/0004_li-hua-letter", "tech/0008_interview-no-ai"},
+     NULL, NULL},
+    {"房租", 0, 1, {"life/0005_beijing-rent", "taiwan/0003_software-salary"},
+     NULL, NULL},
+    {"火锅", 0, 1, {"life/0006_hotpot", "life/0003_wang-xiaoming-wedding", NULL},
+     NULL, NULL},
+    {"提前退休", 0, 1, {"life/0007_retire-early", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    {"显卡", 0, 1, {"tech/0001_gpu-prices", "news/0003_reciprocal-tariffs"},
+     NULL, NULL},
+    {"deepseek", 0, 1, {"tech/0003_deepseek-r1", "tech/0002_chatgpt-coding"},
+     NULL, NULL},
+    {"linux", 0, 1, {"tech/0005_linux-desktop", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    {"mac mini", 0, 1, {"tech/0006_mac-mini-m4", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    /* The sample thread about the withdrawal says 退选 once, in reply 8
+     * (its title says 退出); the fixture says it once too, in a coffee
+     * chat. A reader wants the thread about it; the ranking sees two
+     * single mentions of equal weight (24.41 vs 24.58) and nothing of
+     * the thread around them (its title has 拜登). */
+    {"拜登 退选", 0, 1, {"news/0002_biden-withdraws", "rel/0001_coffee-chat"},
+     NULL, "a thread whose title has some of the words does not weigh"},
+    {"tiktok", 0, 1, {"news/0005_tiktok-ban-eve", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    {"台积电 1000亿", 0, 1, {"news/0007_tsmc-100b-us", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    {"资讯安全", 0, 1, {"taiwan/0004_data-leak", "rel/0001_coffee-chat"},
+     NULL, NULL},
+    {"黄仁勋 夜市", 0, 1,
+     {"taiwan/0005_jensen-night-market", "rel/0001_coffee-chat"}, NULL, NULL},
+    {"馬斯克說 臺灣", 0, 1,
+     {"taiwan/0001_musk-says-taiwan", "news/0007_tsmc-100b-us"}, NULL, NULL},
+    {"面试 AI", 0, 1,
+     {"tech/0008_interview-no-ai", "tech/0002_chatgpt-coding"}, NULL, NULL},
+    /* Words AND within one post (the article counts its title): the
+     * sample thread whose title names 王小明 and whose replies say 婚礼
+     * has no post with both, and must not match (README); the fixture
+     * thread about the wedding ranks above a passing mention. */
+    {"王小明 婚礼", 0, 1,
+     {"rel/0002_xiaoming-wedding", "rel/0001_coffee-chat"},
+     "life/0003_wang-xiaoming-wedding", NULL},
+
+    /* Aligned words: the word itself above the same characters straddling
+     * two words, in replies alike in everything else. */
+    {"川普", 0, 0, {"rel/0003_heard-today", "rel/0004_overheard-today"},
+     NULL, NULL},
+    {"和服", 0, 0, {"rel/0003_heard-today", "rel/0004_overheard-today"},
+     NULL, NULL},
+    /* ... and in the samples: 穿和服来排队 above 暖和服务. */
+    {"和服", 0, 0,
+     {"taiwan/0005_jensen-night-market", "life/0006_hotpot"}, NULL, NULL},
+
+    /* A post above the replies that only quote it. */
+    {"量子纠缠", 1, 1, {"rel/0005_quantum-quote#1", "rel/0005_quantum-quote#2"},
+     NULL, NULL},
+    {"量子纠缠", 1, 1, {"rel/0005_quantum-quote#1", "rel/0005_quantum-quote#3"},
+     NULL, NULL},
+    /* ... and in the samples: 支持川普 said in #9, quoted by #10. */
+    {"支持川普", 1, 0,
+     {"news/0003_reciprocal-tariffs#9", "news/0003_reciprocal-tariffs#10"},
+     NULL, NULL},
+
+    /* A thread whose title has the words above a passing mention. */
+    {"露营", 0, 1, {"rel/0006_camping-gear", "rel/0001_coffee-chat"}, NULL, NULL},
+    {"关税", 0, 0,
+     {"taiwan/0006_tariff-taiwan-32", "news/0002_biden-withdraws"}, NULL, NULL},
+    {"关税", 0, 0,
+     {"news/0003_reciprocal-tariffs", "news/0004_h20-export-ban"}, NULL, NULL},
+
+    /* Many matching posts above one short mention. */
+    {"钓鱼", 0, 1, {"rel/0007_weekend-outing", "rel/0001_coffee-chat"},
+     NULL, NULL},
 };
+
+/* The hits of a query: thread ids (collapsed) or "thread#floor". */
+static size_t run(forum_db_t *db, const relevance_case_t *c, char ***out)
+{
+    forum_search_options_t opts;
+    CHECK_EQ_INT(forum_search_options_init(&opts,
+                                           FORUM_SEARCH_OPTIONS_VERSION),
+                 FORUM_OK);
+    opts.collapse_threads = !c->posts;
+    opts.limit = 1000;
+    forum_query_t *q;
+    forum_results_t *res;
+    const forum_hit_t *hit;
+    CHECK_EQ_INT(forum_query_create(&q, db, c->query, strlen(c->query),
+                                    &opts), FORUM_OK);
+    CHECK_EQ_INT(forum_query_run(q, &res), FORUM_OK);
+    char **hits = NULL;
+    size_t n = 0;
+    while (forum_results_next(res, &hit) == FORUM_OK) {
+        char key[1024];
+        if (c->posts)
+            snprintf(key, sizeof key, "%s#%d", hit->thread_id, hit->floor);
+        else
+            snprintf(key, sizeof key, "%s", hit->thread_id);
+        hits = realloc(hits, (n + 1) * sizeof *hits);
+        CHECK(hits != NULL);
+        hits[n] = strdup(key);
+        CHECK(hits[n] != NULL);
+        n++;
+    }
+    forum_query_destroy(q);
+    *out = hits;
+    return n;
+}
+
+/* 1-based rank of key among the hits, 0 when it is not there. */
+static size_t rank_of(char **hits, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(hits[i], key) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* Checks one case; prints it. Returns 1 when its order holds. */
+static int check_case(forum_db_t *db, const relevance_case_t *c)
+{
+    char **hits;
+    size_t n = run(db, c, &hits);
+    int ok = 1;
+    size_t n_order = 0, ranks[MAX_ORDER];
+    while (n_order < MAX_ORDER && c->order[n_order])
+        n_order++;
+    CHECK(n_order >= 2);
+    fprintf(stderr, "%-14s", c->query);
+    for (size_t i = 0; i < n_order; i++) {
+        ranks[i] = rank_of(hits, n, c->order[i]);
+        fprintf(stderr, " %s%s #%zu", i ? "> " : "", c->order[i], ranks[i]);
+        if (ranks[i] == 0)
+            ok = 0; /* Every one must match: the order is the ranking's. */
+        else if (i > 0 && ranks[i] < ranks[i - 1])
+            ok = 0;
+    }
+    if (c->top && ranks[0] != 1)
+        ok = 0;
+    if (c->absent && rank_of(hits, n, c->absent) != 0) {
+        fprintf(stderr, " (%s matched)", c->absent);
+        ok = 0;
+    }
+    fprintf(stderr, "%s %s\n", c->top ? " (first)" : "",
+            ok ? (c->known ? "ok, but marked known WRONG: remove the mark"
+                           : "ok")
+               : c->known ? "WRONG (known)" : "WRONG");
+    if (!ok && c->known)
+        fprintf(stderr, "  known: %s\n", c->known);
+    if (!ok) {
+        fprintf(stderr, "  hits:");
+        for (size_t i = 0; i < n && i < 12; i++)
+            fprintf(stderr, " %s", hits[i]);
+        fprintf(stderr, "%s\n", n > 12 ? " …" : "");
+    }
+    for (size_t i = 0; i < n; i++)
+        free(hits[i]);
+    free(hits);
+    return ok;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: test_relevance INDEXER DIR SCRATCH\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: test_relevance INDEXER SAMPLES FIXTURES "
+                "SCRATCH\n");
         return 2;
     }
     char db_path[2048], command[8192];
-    snprintf(db_path, sizeof db_path, "%s/relevance.db", argv[3]);
-    snprintf(command, sizeof command, "rm -rf '%s' && '%s' -q '%s' '%s'",
-             db_path, argv[1], db_path, argv[2]);
-    PHASE("index the samples");
+    snprintf(db_path, sizeof db_path, "%s/relevance.db", argv[4]);
+    snprintf(command, sizeof command,
+             "rm -rf '%s' && '%s' -q '%s' '%s' '%s'", db_path, argv[1],
+             db_path, argv[2], argv[3]);
+    PHASE("index the samples and the fixtures");
     CHECK_EQ_INT(system(command), 0);
     forum_db_t *db;
     char *err = NULL;
     CHECK_EQ_INT(forum_db_open(&db, db_path, FORUM_DB_READ, &err), FORUM_OK);
 
-    size_t wrong = 0, n = sizeof cases / sizeof cases[0];
+    PHASE("orders");
+    size_t held = 0, known = 0, wrong = 0, n = sizeof cases / sizeof cases[0];
     for (size_t i = 0; i < n; i++) {
         test_phase = cases[i].query;
-        forum_query_t *q;
-        forum_results_t *res;
-        const forum_hit_t *hit;
-        CHECK_EQ_INT(forum_query_create(&q, db, cases[i].query,
-                                        strlen(cases[i].query), NULL),
-                     FORUM_OK);
-        CHECK_EQ_INT(forum_query_run(q, &res), FORUM_OK);
-        const char *top = forum_results_next(res, &hit) == FORUM_OK
-                              ? hit->thread_id : "(nothing)";
-        int ok = strcmp(top, cases[i].top_thread) == 0;
-        fprintf(stderr, "%-16s top %-36s %s\n", cases[i].query, top,
-                ok ? "ok" : "WRONG");
-        if (!ok) {
-            fprintf(stderr, "  expected %s\n", cases[i].top_thread);
-            wrong++;
-        }
-        forum_query_destroy(q);
+        int ok = check_case(db, &cases[i]);
+        held += ok;
+        known += cases[i].known != NULL;
+        wrong += cases[i].known ? ok : !ok;
     }
     forum_db_destroy(db);
-    fprintf(stderr, "relevance: %zu of %zu queries have the expected top "
-            "thread\n", n - wrong, n);
+    fprintf(stderr, "relevance: %zu orders, %zu hold; %zu marked as known "
+            "ranking debts; %zu unexpected\n", n, held, known, wrong);
     snprintf(command, sizeof command, "rm -rf '%s'", db_path);
     CHECK_EQ_INT(system(command), 0);
     return wrong ? 1 : 0;
