@@ -18,6 +18,7 @@
 #include <unicode/ubrk.h>
 #include <unicode/utext.h>
 
+#include "schema.h"
 #include "utf8.h"
 
 struct forum_tokenizer {
@@ -165,23 +166,33 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
     int rc = 0;
 #define CHAR_END(i) ((i) + 1 < n ? at[(i) + 1] : run_end)
 
+    const size_t g = FSI_NGRAM_MAX;
     if (flags & FORUM_TOKENIZE_QUERY) {
-        if (n <= 3) {
+        if (n <= g) {
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[0], run_end);
             if (rc == 0 && n >= 2)
                 rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
             return rc;
         }
-        /* Trigrams every third character, plus the last one. */
-        for (size_t i = 0; rc == 0 && i + 3 <= n; i += 3)
-            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i], CHAR_END(i + 2));
-        if (rc == 0 && n % 3 != 0)
-            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[n - 3], run_end);
+        /* Longest n-grams every g characters, plus the last one. */
+        for (size_t i = 0; rc == 0 && i + g <= n; i += g)
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i],
+                    CHAR_END(i + g - 1));
+        if (rc == 0 && n % g != 0)
+            rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[n - g], run_end);
+        if (rc == 0 && n == 3) /* Ranking still knows aligned 3-grams. */
+            rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
         return rc;
     }
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
         for (size_t len = 1; rc == 0 && len <= 3 && i + len <= n; len++) {
+            if (len > g) { /* Only the aligned form of a longer n-gram. */
+                size_t end = CHAR_END(i + len - 1);
+                if (tok->boundary[at[i]] && tok->boundary[end])
+                    rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[i], end);
+                continue;
+            }
             size_t end = CHAR_END(i + len - 1);
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i], end);
             if (rc == 0 && len >= 2 && tok->boundary[at[i]] &&

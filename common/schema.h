@@ -35,7 +35,17 @@
 #ifndef FORUMSEARCH_SCHEMA_H
 #define FORUMSEARCH_SCHEMA_H
 
+/* The longest CJK n-gram indexed: 3 (the default), or 2 to measure what
+ * trigrams cost and buy (-DFSI_NGRAM_MAX=2; bench/README.md, levers).
+ * Aligned 3-grams stay either way: ranking needs them. */
+#ifndef FSI_NGRAM_MAX
+#define FSI_NGRAM_MAX 3
+#endif
+#if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
+#else
+#define FSI_ANALYZER_VERSION "1-ngram2"
+#endif
 
 #define FSI_PREFIX_ALIGNED "Z"
 #define FSI_PREFIX_TITLE "S"
