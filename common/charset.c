@@ -27,8 +27,8 @@
  * never start or continue a sequence becomes one U+FFFD each.
  */
 #include "fsi_input.h"
+#include "utf8.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,25 +49,6 @@ static const char replacement_utf8[3] = {'\xEF', '\xBF', '\xBD'};
  * see pick_order(). */
 #define CONFIDENT 50
 
-/* Where diagnostics go. */
-typedef struct reporter {
-    const char *path;
-    fsi_diag_fn diag;
-    void *payload;
-} reporter_t;
-
-static void warn(const reporter_t *rep, size_t line, const char *format, ...)
-{
-    if (rep->diag == NULL)
-        return;
-    char message[256];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    rep->diag(rep->payload, rep->path, line, 0, message);
-}
-
 static forum_status_t status_from_icu(UErrorCode err)
 {
     return err == U_MEMORY_ALLOCATION_ERROR ? FORUM_ENOMEM : FORUM_EINTERNAL;
@@ -76,52 +57,6 @@ static forum_status_t status_from_icu(UErrorCode err)
 /* ------------------------------------------------------------------ */
 /* UTF-8                                                              */
 /* ------------------------------------------------------------------ */
-
-/* Length of the UTF-8 sequence at s (avail > 0 bytes left). When it is
- * invalid, *valid is false and the length is that of its maximal
- * subpart: the lead byte plus the continuation bytes that were still
- * acceptable, at least 1. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail,
-                                   bool *valid)
-{
-    unsigned char lead = s[0];
-    unsigned char low = 0x80, high = 0xBF;
-    size_t trail;
-
-    if (lead < 0x80) {
-        *valid = true;
-        return 1;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        trail = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        trail = 2;
-        /* No overlong forms (E0) and no surrogates (ED). */
-        if (lead == 0xE0)
-            low = 0xA0;
-        else if (lead == 0xED)
-            high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        trail = 3;
-        /* No overlong forms (F0) and nothing above U+10FFFF (F4). */
-        if (lead == 0xF0)
-            low = 0x90;
-        else if (lead == 0xF4)
-            high = 0x8F;
-    } else {
-        *valid = false;
-        return 1;
-    }
-
-    size_t i = 1;
-    while (i <= trail && i < avail && s[i] >= low && s[i] <= high) {
-        low = 0x80;
-        high = 0xBF;
-        i++;
-    }
-    *valid = i > trail;
-    return i;
-}
 
 /* Length of the longest valid UTF-8 prefix. */
 static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
@@ -138,9 +73,9 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
         }
         if (i == len)
             break;
-        bool valid;
-        size_t n = utf8_sequence_length(s + i, len - i, &valid);
-        if (!valid)
+        uint32_t c;
+        size_t n = fsi_utf8_decode((const char *)s + i, len - i, &c);
+        if (c == FSI_UTF8_INVALID)
             return i;
         i += n;
     }
@@ -160,8 +95,9 @@ static void utf8_scan(const unsigned char *s, size_t len, utf8_stats_t *st)
 {
     memset(st, 0, sizeof *st);
     for (size_t i = 0; i < len;) {
-        bool valid;
-        size_t n = utf8_sequence_length(s + i, len - i, &valid);
+        uint32_t c;
+        size_t n = fsi_utf8_decode((const char *)s + i, len - i, &c);
+        bool valid = c != FSI_UTF8_INVALID;
         if (valid && n > 1) {
             st->good_multibyte++;
         } else if (!valid) {
@@ -201,8 +137,9 @@ static forum_status_t utf8_repair(char **out, size_t *out_len,
 
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        bool valid;
-        size_t n = utf8_sequence_length(s + i, len - i, &valid);
+        uint32_t c;
+        size_t n = fsi_utf8_decode((const char *)s + i, len - i, &c);
+        bool valid = c != FSI_UTF8_INVALID;
         if (valid) {
             memcpy(buf + o, s + i, n);
             o += n;
@@ -219,7 +156,8 @@ static forum_status_t utf8_repair(char **out, size_t *out_len,
 }
 
 /* 1-based line of byte `offset`, counting LF, CRLF and lone CR as line
- * ends the way normalize_line_ends() will. */
+ * ends the way normalize_line_ends() will (so it serves before and after
+ * it). */
 static size_t line_of_offset(const char *s, size_t offset)
 {
     size_t line = 1;
@@ -407,7 +345,7 @@ static const char *utf16_by_nul_pattern(const unsigned char *s, size_t len)
 static forum_status_t decode_unicode(char **out, size_t *out_len,
                                      const char *charset, const char *bytes,
                                      size_t len, bool had_bom,
-                                     const reporter_t *rep)
+                                     const fsi_reporter_t *rep)
 {
     size_t substituted = 0;
     forum_status_t status = icu_to_utf8(out, out_len, charset, bytes, len,
@@ -416,11 +354,11 @@ static forum_status_t decode_unicode(char **out, size_t *out_len,
         return status;
     const char *how = had_bom ? "" : " (no byte order mark)";
     if (substituted > 0)
-        warn(rep, 0, "converted from %s%s; %zu invalid sequence%s "
-             "replaced with U+FFFD", charset, how, substituted,
-             substituted == 1 ? "" : "s");
+        fsi_report(rep, 0, 0, "converted from %s%s; %zu invalid sequence%s "
+                   "replaced with U+FFFD", charset, how, substituted,
+                   substituted == 1 ? "" : "s");
     else
-        warn(rep, 0, "converted from %s%s", charset, how);
+        fsi_report(rep, 0, 0, "converted from %s%s", charset, how);
     return FORUM_OK;
 }
 
@@ -624,7 +562,7 @@ static forum_status_t decode_legacy(char **out, size_t *out_len,
  * legacy charset, or junk. */
 static forum_status_t decode_bytes(char **out, size_t *out_len,
                                    const char *bytes, size_t len,
-                                   const reporter_t *rep)
+                                   const fsi_reporter_t *rep)
 {
     const unsigned char *s = (const unsigned char *)bytes;
     utf8_stats_t stats;
@@ -636,16 +574,16 @@ static forum_status_t decode_bytes(char **out, size_t *out_len,
                                               len);
         if (status != FORUM_OK || charset != NULL) {
             if (charset != NULL)
-                warn(rep, 0, "converted from %s", charset);
+                fsi_report(rep, 0, 0, "converted from %s", charset);
             return status;
         }
     }
 
     forum_status_t status = utf8_repair(out, out_len, s, len, &stats);
     if (status == FORUM_OK)
-        warn(rep, line_of_offset(bytes, stats.first_bad),
-             "invalid UTF-8 (%zu bad byte%s); replaced with U+FFFD",
-             stats.bad_bytes, stats.bad_bytes == 1 ? "" : "s");
+        fsi_report(rep, line_of_offset(bytes, stats.first_bad), 0,
+                   "invalid UTF-8 (%zu bad byte%s); replaced with U+FFFD",
+                   stats.bad_bytes, stats.bad_bytes == 1 ? "" : "s");
     return status;
 }
 
@@ -705,28 +643,19 @@ static size_t normalize_line_ends(char *dst, const char *src, size_t len,
     return o;
 }
 
-static size_t count_lines_before(const char *s, size_t offset)
-{
-    size_t line = 1;
-    const char *end = s + offset;
-    for (const char *p = s; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
-         p++)
-        line++;
-    return line;
-}
-
 /* Normalizes src into dst (the same buffer or one of len + 1 bytes),
  * NUL-terminates it and reports dropped NUL bytes. Returns the length. */
 static size_t clean_up(char *dst, const char *src, size_t len,
-                       const reporter_t *rep)
+                       const fsi_reporter_t *rep)
 {
     size_t nul_count, first_nul;
     size_t new_len = normalize_line_ends(dst, src, len, &nul_count,
                                          &first_nul);
     dst[new_len] = '\0';
     if (nul_count > 0)
-        warn(rep, count_lines_before(dst, first_nul),
-             "removed %zu NUL byte%s", nul_count, nul_count == 1 ? "" : "s");
+        fsi_report(rep, line_of_offset(dst, first_nul), 0,
+                   "removed %zu NUL byte%s", nul_count,
+                   nul_count == 1 ? "" : "s");
     return new_len;
 }
 
@@ -739,7 +668,7 @@ forum_status_t fsi_text_to_utf8(char **out, size_t *out_len, const char *path,
                                 fsi_diag_fn diag, void *diag_payload)
 {
     forum_status_t status = FORUM_OK;
-    reporter_t rep = {path, diag, diag_payload};
+    fsi_reporter_t rep = {path, diag, diag_payload};
     char *text = NULL;
     size_t text_len = 0;
 

@@ -583,9 +583,7 @@ static void set_error(fsi_date_error_t *err, const cursor_t *c,
 /* Bytes of the UTF-8 character at c (at least 1, never past the end). */
 static int char_bytes(const cursor_t *c)
 {
-    unsigned char b = (unsigned char)*c->p;
-    int n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-    return n <= c->end - c->p ? n : (int)(c->end - c->p);
+    return (int)fsi_utf8_seq_len(c->p, (size_t)(c->end - c->p), 0);
 }
 
 /* Reads a run of digits for a month, day, ... and checks its range. */

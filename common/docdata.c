@@ -1,16 +1,12 @@
 /* forumsearch — encoding of stored post and thread records. */
 #include "docdata.h"
 
+#include <assert.h>
+
+#include "utf8.h"
+
 #define POST_RECORD_VERSION 1
 #define THREAD_RECORD_VERSION 1
-
-uint64_t fsi_hash64(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
 
 void fsi_make_key(fsi_buf_t *out, const char *prefix, const char *value,
                   size_t len)
@@ -21,11 +17,11 @@ void fsi_make_key(fsi_buf_t *out, const char *prefix, const char *value,
         fsi_buf_append(out, value, len);
         return;
     }
+    /* Room for "#" and 16 hex digits; cut on a character boundary, so
+     * the key stays valid UTF-8. */
+    assert(out->len + 17 < FSI_MAX_KEY);
     size_t keep = FSI_MAX_KEY - out->len - 17;
-    /* Cut on a character boundary, so the key stays valid UTF-8. */
-    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
-        keep--;
-    fsi_buf_append(out, value, keep);
+    fsi_buf_append(out, value, (size_t)fsi_utf8_clip(value, len, keep));
     fsi_buf_printf(out, "#%016llx", (unsigned long long)fsi_hash64(value, len));
 }
 

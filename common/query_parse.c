@@ -40,10 +40,7 @@ typedef struct parser {
 
 static size_t column_of(const parser_t *p, size_t byte)
 {
-    size_t col = 1;
-    for (size_t pos = 0; pos < byte && pos < p->len; col++)
-        fsi_utf8_next(p->q, p->len, &pos);
-    return col;
+    return fsi_utf8_column(p->q, p->len, byte < p->len ? byte : p->len);
 }
 
 static void fail(parser_t *p, size_t byte, const char *fmt, ...)

@@ -1,4 +1,5 @@
-/* forumsearch — private: the in-memory model of one parsed thread.
+/* forumsearch — private: the in-memory model of one parsed thread, and
+ * what both readers share: diagnostics and inline quotes.
  *
  * Both readers (thread_parse.c for the scraped text format, jsonl_parse.c
  * for JSON Lines) produce this; index.c turns it into Xapian documents.
@@ -8,6 +9,7 @@
 #ifndef FORUMSEARCH_THREAD_H
 #define FORUMSEARCH_THREAD_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,10 +23,6 @@ typedef struct fsi_post {
     char *text;            /* Paragraphs joined with '\n'. */
     size_t text_len;
     size_t line;           /* 1-based source line where the post starts. */
-    /* Inline quotes found in the text ("NAME 发表评论于 DATE"), first one
-     * only: enough to rank the quoting post below the quoted one. */
-    char *quoted_author;   /* NULL when the post quotes nobody. */
-    int64_t quoted_date;   /* FSI_NO_DATE when unknown. */
 } fsi_post_t;
 
 typedef struct fsi_thread {
@@ -34,13 +32,9 @@ typedef struct fsi_thread {
     char *title;
     /* The following are NULL when not given. */
     char *site;            /* Site name line, e.g. "今日头条". */
-    char *site_latin;      /* Its Latin form, e.g. "Toutiao". */
     char *source;          /* Source line, e.g. "RFI华语". */
-    char *url;             /* JSON only. */
-    int64_t date;          /* Thread date (JSON) or last reply time. */
-    int64_t last_reply;    /* "最新回复:" header, or FSI_NO_DATE. */
-    int64_t views;         /* -1 when unknown. */
-    int64_t reply_count;   /* "N 评论" header, -1 when unknown. */
+    int64_t date;          /* Thread date (JSON) or last reply time
+                              ("最新回复:"), or FSI_NO_DATE. */
     fsi_post_t *posts;     /* posts[0] is the article when it exists. */
     size_t n_posts;
     size_t cap_posts;
@@ -52,9 +46,44 @@ typedef struct fsi_thread {
 typedef void (*fsi_diag_fn)(void *payload, const char *path, size_t line,
                             int is_error, const char *message);
 
+/* Where the diagnostics about one input go. */
+typedef struct fsi_reporter {
+    const char *path;      /* Passed on to diag as it is. */
+    fsi_diag_fn diag;      /* NULL drops the diagnostics. */
+    void *payload;
+} fsi_reporter_t;
+
+/* Formats one diagnostic, printf-style (cut at 1 KiB), and hands it to
+ * rep->diag. */
+void fsi_report(const fsi_reporter_t *rep, size_t line, int is_error,
+                const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+void fsi_vreport(const fsi_reporter_t *rep, size_t line, int is_error,
+                 const char *format, va_list args)
+    __attribute__((format(printf, 4, 0)));
+
 void fsi_thread_init(fsi_thread_t *thread);
 void fsi_thread_free(fsi_thread_t *thread);
 /* Appends a zeroed post with empty author/text; NULL on allocation failure. */
 fsi_post_t *fsi_thread_add_post(fsi_thread_t *thread);
+
+/* An inline quote of another post, as forums write it into a reply:
+ * "NAME 发表评论于 2025-01-22 13:40:20 the quoted text -----". Offsets
+ * are bytes into the text searched. */
+typedef struct fsi_quote {
+    size_t start;   /* NAME: after the white space before the marker. */
+    size_t marker;  /* " 发表评论于 ", which ends NAME. */
+    size_t body;    /* Just after the marker: the date, then the text. */
+    size_t end;     /* The separator after it (five or more '-' or '=')
+                       or the end of the text. */
+} fsi_quote_t;
+
+/* Finds the first quote whose marker starts at or after byte `from` of
+ * text[0, len). NAME reaches back from the marker to ASCII white space
+ * or the start of the text, whatever `from` is, and may be empty.
+ * Returns 1 with *out filled, 0 when there is no further quote. To visit
+ * every quote, search again from out->marker + 1. */
+int fsi_quote_find(fsi_quote_t *out, const char *text, size_t len,
+                   size_t from);
 
 #endif

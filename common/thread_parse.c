@@ -6,6 +6,7 @@
  * the author (and avatar) lines are the ones just before. Anything that
  * does not fit is reported with its line number, never guessed silently.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,31 +25,21 @@ typedef struct line {
 } line_t;
 
 typedef struct parser {
-    const char *path;
+    fsi_reporter_t rep;
     line_t *lines;
     size_t n_lines;
-    fsi_diag_fn diag;
-    void *diag_payload;
     fsi_thread_t *thread;
+    long long reply_count;  /* The "N 评论" header, -1 when absent. */
     int out_of_memory;
 } parser_t;
 
-static void report(parser_t *p, size_t line, int is_error, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
-static void report(parser_t *p, size_t line, int is_error, const char *fmt,
-                   ...)
-{
-    if (p->diag == NULL)
-        return;
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    p->diag(p->diag_payload, p->path, line, is_error, message);
-}
+/* A reply found by its floor line, before it becomes a post. */
+typedef struct reply_mark {
+    size_t floor_line;   /* Index of the "N 楼" line. */
+    size_t start;        /* First line of the reply (avatar or author). */
+    long long floor;     /* -1 when the floor line is not a number. */
+    int has_author;
+} reply_mark_t;
 
 /* Trims ASCII, no-break and ideographic spaces from both ends. */
 static line_t trim(line_t l)
@@ -220,23 +211,22 @@ static int header_field(parser_t *p, size_t i, int *seen_counts, int quiet)
             return 1;
         int64_t when;
         if (parse_date_simplified(&when, value) == 0)
-            t->last_reply = when;
+            t->date = when;
         else
-            report(p, i + 1, 0, "last-reply time \"%.*s\" is not a date",
+            fsi_report(&p->rep, i + 1, 0, "last-reply time \"%.*s\" is not a date",
                    fsi_utf8_clip(value.s, value.len, 80), value.s);
         return 1;
     }
     if (l.len == strlen("返回列表") && starts_with(l, "返回列表"))
         return 1;
     long long n;
-    if (counter_line(l, "阅读", "閱讀", &n)) {
-        if (!quiet)
-            t->views = n;
+    /* The view count is recognised so that it is not taken for the
+     * source, and not kept: nothing uses it. */
+    if (counter_line(l, "阅读", "閱讀", &n))
         return 1;
-    }
     if (counter_line(l, "评论", "評論", &n)) {
         if (!quiet)
-            t->reply_count = n;
+            p->reply_count = n;
         *seen_counts = 1;
         return 1;
     }
@@ -260,28 +250,27 @@ static size_t parse_header(parser_t *p, size_t first)
     if (!any)
         return first;
 
-    /* Lines before the first field name the site; lines after the
-     * reply count name the source. */
-    size_t i = first;
-    int before_fields = 1;
-    for (; i < end; i++) {
+    /* The first two lines before the first field name the site, in
+     * Chinese and in Latin letters ("今日头条", "Toutiao"; only the
+     * first is kept); the line after the reply count names the source. */
+    int before_fields = 1, site_lines = 0;
+    for (size_t i = first; i < end; i++) {
         if (header_field(p, i, &seen_counts, 0)) {
             before_fields = 0;
             continue;
         }
         line_t l = trim(p->lines[i]);
-        char **field = NULL;
-        if (before_fields && p->thread->site == NULL)
-            field = &p->thread->site;
-        else if (before_fields && p->thread->site_latin == NULL)
-            field = &p->thread->site_latin;
-        else if (seen_counts && p->thread->source == NULL)
-            field = &p->thread->source;
-        if (field == NULL)
-            report(p, i + 1, 0, "unrecognized header line \"%.*s\"",
-                   fsi_utf8_clip(l.s, l.len, 80), l.s);
-        else if (set_field(field, l) != 0)
-            p->out_of_memory = 1;
+        if (before_fields && site_lines < 2) {
+            if (site_lines++ == 0 && set_field(&p->thread->site, l) != 0)
+                p->out_of_memory = 1;
+        } else if (seen_counts && p->thread->source == NULL) {
+            if (set_field(&p->thread->source, l) != 0)
+                p->out_of_memory = 1;
+        } else {
+            fsi_report(&p->rep, i + 1, 0,
+                       "unrecognized header line \"%.*s\"",
+                       fsi_utf8_clip(l.s, l.len, 80), l.s);
+        }
     }
     return end;
 }
@@ -298,14 +287,11 @@ static int set_text(parser_t *p, fsi_post_t *post, size_t from, size_t to)
         if (buf.len)
             fsi_buf_append_char(&buf, '\n');
         if (buf.len + l.len > FSI_MAX_POST_BYTES) {
-            size_t keep = FSI_MAX_POST_BYTES > buf.len
+            size_t room = FSI_MAX_POST_BYTES > buf.len
                               ? FSI_MAX_POST_BYTES - buf.len : 0;
-            /* Cut on a character boundary. */
-            while (keep > 0 && ((unsigned char)l.s[keep] & 0xC0) == 0x80)
-                keep--;
-            fsi_buf_append(&buf, l.s, keep);
-            report(p, i + 1, 0, "post text truncated to %d bytes",
-                   FSI_MAX_POST_BYTES);
+            fsi_buf_append(&buf, l.s, (size_t)fsi_utf8_clip(l.s, l.len, room));
+            fsi_report(&p->rep, i + 1, 0, "post text truncated to %d bytes",
+                       FSI_MAX_POST_BYTES);
             break;
         }
         fsi_buf_append(&buf, l.s, l.len);
@@ -320,102 +306,210 @@ static int set_text(parser_t *p, fsi_post_t *post, size_t from, size_t to)
     return 0;
 }
 
-/* Finds "NAME 发表评论于 YYYY-MM-DD HH:MM:SS" and records the first. */
-static int find_quote(fsi_post_t *post)
-{
-    static const char marker[] = " 发表评论于 ";
-    const char *hit = strstr(post->text, marker);
-    if (hit == NULL)
-        return 0;
-    const char *name_end = hit, *name = hit;
-    while (name > post->text && !isspace((unsigned char)name[-1]))
-        name--;
-    if (name == name_end)
-        return 0;
-    char *author = malloc((size_t)(name_end - name) + 1);
-    if (author == NULL)
-        return -1;
-    memcpy(author, name, (size_t)(name_end - name));
-    author[name_end - name] = '\0';
-    free(post->quoted_author);
-    post->quoted_author = author;
-    const char *date = hit + strlen(marker);
-    int64_t when;
-    if (strlen(date) >= 19 && fsi_date_parse(&when, date, 19) == FORUM_OK)
-        post->quoted_date = when;
-    return 0;
-}
-
-typedef struct reply_mark {
-    size_t floor_line;   /* Index of the "N 楼" line. */
-    size_t start;        /* First line of the reply (avatar or author). */
-    long long floor;
-    int has_author;
-} reply_mark_t;
-
 static forum_status_t add_post(parser_t *p, int floor, line_t author,
                                size_t line, size_t from, size_t to)
 {
+    assert(floor >= 0 && floor <= FSI_MAX_FLOOR && from <= to);
     fsi_post_t *post = fsi_thread_add_post(p->thread);
     if (post == NULL || set_field(&post->author, author) != 0 ||
-        set_text(p, post, from, to) != 0 || find_quote(post) != 0)
+        set_text(p, post, from, to) != 0)
         return FORUM_ENOMEM;
     post->floor = floor;
     post->line = line;
     return FORUM_OK;
 }
 
-forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
-                                     const char *text, size_t len,
-                                     fsi_diag_fn diag, void *diag_payload)
+/* Splits text into p->lines at LF (fsi_text_to_utf8() made every line
+ * end one). */
+static forum_status_t split_lines(parser_t *p, const char *text, size_t len)
 {
-    parser_t p = {path, NULL, 0, diag, diag_payload, out, 0};
-    reply_mark_t *marks = NULL;
-    size_t n_marks = 0;
-    unsigned char *seen = NULL; /* Floors kept, once out of order. */
-    forum_status_t status = FORUM_OK;
-
-    /* Split into lines. */
     size_t cap = 64;
-    p.lines = malloc(cap * sizeof *p.lines);
-    if (p.lines == NULL)
+    p->lines = malloc(cap * sizeof *p->lines);
+    if (p->lines == NULL)
         return FORUM_ENOMEM;
     for (size_t pos = 0; pos < len;) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
-        if (p.n_lines == cap) {
-            line_t *grown = realloc(p.lines, 2 * cap * sizeof *grown);
-            if (grown == NULL) {
-                status = FORUM_ENOMEM;
-                goto out;
-            }
-            p.lines = grown, cap *= 2;
+        if (p->n_lines == cap) {
+            line_t *grown = realloc(p->lines, 2 * cap * sizeof *grown);
+            if (grown == NULL)
+                return FORUM_ENOMEM;
+            p->lines = grown, cap *= 2;
         }
-        p.lines[p.n_lines++] = (line_t){text + pos, end - pos};
+        p->lines[p->n_lines++] = (line_t){text + pos, end - pos};
         pos = end + 1;
     }
+    return FORUM_OK;
+}
 
-    /* Title: the first non-blank line. */
-    size_t i = 0;
-    while (i < p.n_lines && is_blank(p.lines[i]))
-        i++;
-    if (i == p.n_lines) {
-        report(&p, 0, 1, "empty file");
-        status = FORUM_EPARSE;
-        goto out;
+/* The title is the first non-blank line, *i its index. FORUM_EPARSE
+ * when there is none. */
+static forum_status_t read_title(parser_t *p, size_t *i)
+{
+    while (*i < p->n_lines && is_blank(p->lines[*i]))
+        (*i)++;
+    if (*i == p->n_lines) {
+        fsi_report(&p->rep, 0, 1, "empty file");
+        return FORUM_EPARSE;
     }
-    line_t title = trim(p.lines[i]);
+    line_t title = trim(p->lines[*i]);
     if (title.len > FSI_MAX_TITLE_BYTES) {
-        report(&p, i + 1, 0, "title longer than %d bytes; truncated",
-               FSI_MAX_TITLE_BYTES);
-        title.len = FSI_MAX_TITLE_BYTES;
-        while (title.len && ((unsigned char)title.s[title.len] & 0xC0) == 0x80)
-            title.len--;
+        fsi_report(&p->rep, *i + 1, 0, "title longer than %d bytes; truncated",
+                   FSI_MAX_TITLE_BYTES);
+        title.len = (size_t)fsi_utf8_clip(title.s, title.len,
+                                          FSI_MAX_TITLE_BYTES);
     }
-    if (set_field(&out->title, title) != 0) {
-        status = FORUM_ENOMEM;
+    return set_field(&p->thread->title, title) == 0 ? FORUM_OK
+                                                    : FORUM_ENOMEM;
+}
+
+/* Finds the replies after line `body` by their floor lines, each with
+ * the author (and avatar) lines just before it. marks has room for one
+ * per line. */
+static size_t find_replies(parser_t *p, size_t body, reply_mark_t *marks)
+{
+    size_t n_marks = 0;
+    for (size_t k = body; k < p->n_lines; k++) {
+        long long floor;
+        int kind = floor_line(p->lines[k], &floor);
+        if (kind == 0)
+            continue;
+        if (kind < 0) {
+            line_t l = trim(p->lines[k]);
+            fsi_report(&p->rep, k + 1, 1, "floor line \"%.*s\" is not a "
+                       "number; reply skipped", fsi_utf8_clip(l.s, l.len, 80),
+                       l.s);
+            floor = -1;
+        }
+        reply_mark_t m = {k, k, floor, 0};
+        size_t prev_end = n_marks ? marks[n_marks - 1].floor_line + 1 : body;
+        if (k > prev_end && !is_blank(p->lines[k - 1]) &&
+            trim(p->lines[k - 1]).len <= FSI_MAX_AUTHOR_BYTES) {
+            m.start = k - 1;
+            m.has_author = 1;
+            if (k - 1 > prev_end && is_avatar_for(p->lines[k - 2],
+                                                  p->lines[k - 1]))
+                m.start = k - 2;
+        }
+        marks[n_marks++] = m;
+    }
+    return n_marks;
+}
+
+/* The floors kept so far. Floors normally only grow, and then the last
+ * one says it all; once they go out of order, a bitmap of every floor
+ * is made (a scan per floor would be quadratic). */
+typedef struct floors_kept {
+    long long last;
+    unsigned char *seen;   /* NULL while floors are in order. */
+} floors_kept_t;
+
+static int floor_was_kept(const floors_kept_t *kept, long long floor)
+{
+    assert(kept->seen != NULL && floor >= 0 && floor <= FSI_MAX_FLOOR);
+    return (kept->seen[floor / 8] >> (floor % 8)) & 1;
+}
+
+static void keep_floor(floors_kept_t *kept, long long floor)
+{
+    if (kept->seen)
+        kept->seen[floor / 8] |= (unsigned char)(1u << (floor % 8));
+    if (floor > kept->last)
+        kept->last = floor;
+}
+
+/* Switches to the bitmap, filled in from the posts so far. */
+static int track_out_of_order(floors_kept_t *kept, const fsi_thread_t *t)
+{
+    if (kept->seen != NULL)
+        return 0;
+    kept->seen = calloc(FSI_MAX_FLOOR / 8 + 1, 1);
+    if (kept->seen == NULL)
+        return -1;
+    for (size_t k = 0; k < t->n_posts; k++)
+        keep_floor(kept, t->posts[k].floor);
+    return 0;
+}
+
+/* Reports what is odd about reply r; returns 1 when it must be
+ * skipped, -1 when out of memory. */
+static int check_reply(parser_t *p, const reply_mark_t *r,
+                       floors_kept_t *kept)
+{
+    size_t line = r->floor_line + 1;
+    if (r->floor < 0)
+        return 1; /* Reported by find_replies(). */
+    if (r->floor == 0) {
+        fsi_report(&p->rep, line, 1, "floor 0 is the article; reply skipped");
+        return 1;
+    }
+    if (r->floor <= kept->last) {
+        /* Unique post ids are thread + floor: a repeated floor would
+         * overwrite the earlier post. */
+        if (track_out_of_order(kept, p->thread) != 0)
+            return -1;
+        if (floor_was_kept(kept, r->floor)) {
+            fsi_report(&p->rep, line, 1, "floor %lld appears twice; the "
+                       "second is skipped", r->floor);
+            return 1;
+        }
+        fsi_report(&p->rep, line, 0, "floor %lld comes after floor %lld "
+                   "(out of order)", r->floor, kept->last);
+    } else if (r->floor > kept->last + 1 && kept->last > 0) {
+        fsi_report(&p->rep, line, 0, "floor %lld follows floor %lld "
+                   "(floors missing)", r->floor, kept->last);
+    }
+    if (r->floor > FSI_MAX_FLOOR) {
+        fsi_report(&p->rep, line, 1, "floor %lld is out of range; reply "
+                   "skipped", r->floor);
+        return 1;
+    }
+    if (!r->has_author)
+        fsi_report(&p->rep, line, 0, "floor %lld has no author line",
+                   r->floor);
+    return 0;
+}
+
+/* Adds the replies marks[0, n_marks) in their order in the file. */
+static forum_status_t add_replies(parser_t *p, const reply_mark_t *marks,
+                                  size_t n_marks)
+{
+    forum_status_t status = FORUM_OK;
+    floors_kept_t kept = {0, NULL};
+    for (size_t m = 0; m < n_marks && status == FORUM_OK; m++) {
+        const reply_mark_t *r = &marks[m];
+        int skip = check_reply(p, r, &kept);
+        if (skip < 0)
+            status = FORUM_ENOMEM;
+        if (skip != 0)
+            continue;
+        size_t content_end = m + 1 < n_marks ? marks[m + 1].start : p->n_lines;
+        line_t author = r->has_author ? trim(p->lines[r->floor_line - 1])
+                                      : (line_t){"", 0};
+        status = add_post(p, (int)r->floor, author, r->start + 1,
+                          r->floor_line + 1, content_end);
+        if (status == FORUM_OK)
+            keep_floor(&kept, r->floor);
+    }
+    free(kept.seen);
+    return status;
+}
+
+forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
+                                     const char *text, size_t len,
+                                     fsi_diag_fn diag, void *diag_payload)
+{
+    parser_t p = {{path, diag, diag_payload}, NULL, 0, out, -1, 0};
+    reply_mark_t *marks = NULL;
+    size_t i = 0;
+
+    forum_status_t status = split_lines(&p, text, len);
+    if (status == FORUM_OK)
+        status = read_title(&p, &i);
+    if (status != FORUM_OK)
         goto out;
-    }
+
+    /* The header block, after the title and blank lines. */
     i++;
     while (i < p.n_lines && is_blank(p.lines[i]))
         i++;
@@ -425,37 +519,15 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
         goto out;
     }
     if (body == i && i < p.n_lines)
-        report(&p, i + 1, 0, "no header block (last reply, views, replies)");
+        fsi_report(&p.rep, i + 1, 0,
+                   "no header block (last reply, views, replies)");
 
-    /* Find the replies by their floor lines. */
     marks = malloc((p.n_lines + 1) * sizeof *marks);
     if (marks == NULL) {
         status = FORUM_ENOMEM;
         goto out;
     }
-    for (size_t k = body; k < p.n_lines; k++) {
-        long long floor;
-        int kind = floor_line(p.lines[k], &floor);
-        if (kind == 0)
-            continue;
-        if (kind < 0) {
-            line_t l = trim(p.lines[k]);
-            report(&p, k + 1, 1, "floor line \"%.*s\" is not a number; "
-                   "reply skipped", fsi_utf8_clip(l.s, l.len, 80), l.s);
-            floor = -1;
-        }
-        reply_mark_t m = {k, k, floor, 0};
-        size_t prev_end = n_marks ? marks[n_marks - 1].floor_line + 1 : body;
-        if (k > prev_end && !is_blank(p.lines[k - 1]) &&
-            trim(p.lines[k - 1]).len <= FSI_MAX_AUTHOR_BYTES) {
-            m.start = k - 1;
-            m.has_author = 1;
-            if (k - 1 > prev_end && is_avatar_for(p.lines[k - 2],
-                                                  p.lines[k - 1]))
-                m.start = k - 2;
-        }
-        marks[n_marks++] = m;
-    }
+    size_t n_marks = find_replies(&p, body, marks);
 
     /* The article: everything between the header and the first reply. */
     size_t article_end = n_marks ? marks[0].start : p.n_lines;
@@ -463,86 +535,24 @@ forum_status_t fsi_thread_parse_text(fsi_thread_t *out, const char *path,
     for (size_t k = body; k < article_end; k++)
         if (!is_blank(p.lines[k]))
             has_article = 1;
-    if (has_article) {
+    if (has_article)
         status = add_post(&p, 0, (line_t){"", 0}, body + 1, body,
                           article_end);
-        if (status != FORUM_OK)
-            goto out;
-    } else {
-        report(&p, body + 1, 0, "thread has no article text");
-    }
+    else
+        fsi_report(&p.rep, body + 1, 0, "thread has no article text");
+    if (status == FORUM_OK)
+        status = add_replies(&p, marks, n_marks);
+    if (status != FORUM_OK)
+        goto out;
 
-    long long last_floor = 0;
-    for (size_t m = 0; m < n_marks; m++) {
-        reply_mark_t *r = &marks[m];
-        size_t content_end = m + 1 < n_marks ? marks[m + 1].start : p.n_lines;
-        if (r->floor < 0)
-            continue;
-        if (r->floor == 0) {
-            report(&p, r->floor_line + 1, 1,
-                   "floor 0 is the article; reply skipped");
-            continue;
-        }
-        if (r->floor <= last_floor) {
-            /* Unique post ids are thread + floor: a repeated floor would
-             * overwrite the earlier post. */
-            if (r->floor <= FSI_MAX_FLOOR && seen == NULL) {
-                /* Out of order: from now on, remember floors in a bitmap
-                 * (a scan per floor would be quadratic). */
-                seen = calloc(FSI_MAX_FLOOR / 8 + 1, 1);
-                if (seen == NULL) {
-                    status = FORUM_ENOMEM;
-                    goto out;
-                }
-                for (size_t k = 0; k < out->n_posts; k++)
-                    seen[out->posts[k].floor / 8] |=
-                        (unsigned char)(1u << (out->posts[k].floor % 8));
-            }
-            int duplicate = r->floor <= FSI_MAX_FLOOR &&
-                            (seen[r->floor / 8] >> (r->floor % 8)) & 1;
-            if (duplicate) {
-                report(&p, r->floor_line + 1, 1,
-                       "floor %lld appears twice; the second is skipped",
-                       r->floor);
-                continue;
-            }
-            report(&p, r->floor_line + 1, 0,
-                   "floor %lld comes after floor %lld (out of order)",
-                   r->floor, last_floor);
-        } else if (r->floor > last_floor + 1 && last_floor > 0) {
-            report(&p, r->floor_line + 1, 0,
-                   "floor %lld follows floor %lld (floors missing)",
-                   r->floor, last_floor);
-        }
-        if (r->floor > FSI_MAX_FLOOR) {
-            report(&p, r->floor_line + 1, 1,
-                   "floor %lld is out of range; reply skipped", r->floor);
-            continue;
-        }
-        if (!r->has_author)
-            report(&p, r->floor_line + 1, 0,
-                   "floor %lld has no author line", r->floor);
-        line_t author = r->has_author ? trim(p.lines[r->floor_line - 1])
-                                      : (line_t){"", 0};
-        status = add_post(&p, (int)r->floor, author, r->start + 1,
-                          r->floor_line + 1, content_end);
-        if (status != FORUM_OK)
-            goto out;
-        if (seen)
-            seen[r->floor / 8] |= (unsigned char)(1u << (r->floor % 8));
-        if (r->floor > last_floor)
-            last_floor = r->floor;
-    }
-    if (out->reply_count >= 0 && (size_t)out->reply_count != n_marks)
-        report(&p, 0, 0, "header says %lld replies but %zu floor lines "
-               "were found", (long long)out->reply_count, n_marks);
+    if (p.reply_count >= 0 && (size_t)p.reply_count != n_marks)
+        fsi_report(&p.rep, 0, 0, "header says %lld replies but %zu floor "
+                   "lines were found", p.reply_count, n_marks);
     if (out->n_posts == 0) {
-        report(&p, 0, 1, "no posts found");
+        fsi_report(&p.rep, 0, 1, "no posts found");
         status = FORUM_EPARSE;
     }
-    out->date = out->last_reply;
 out:
-    free(seen);
     free(marks);
     free(p.lines);
     return status;

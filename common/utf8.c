@@ -1,47 +1,27 @@
 /* forumsearch — UTF-8 helpers (see utf8.h). */
 #include "utf8.h"
 
+#include <assert.h>
+#include <limits.h>
+
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
 uint32_t fsi_utf8_next(const char *s, size_t len, size_t *pos)
 {
-    const unsigned char *p = (const unsigned char *)s + *pos;
-    size_t left = len - *pos;
-    uint32_t c = p[0];
-    size_t need;
-    uint32_t min;
-
-    if (c < 0x80) {
+    assert(*pos < len);
+    unsigned char byte = (unsigned char)s[*pos];
+    if (byte < 0x80) {
         *pos += 1;
-        return c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        need = 1, min = 0x80, c &= 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2, min = 0x800, c &= 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3, min = 0x10000, c &= 0x07;
-    } else {
+        return byte;
+    }
+    uint32_t c;
+    size_t n = fsi_utf8_decode(s + *pos, len - *pos, &c);
+    if (c == FSI_UTF8_INVALID) {
         *pos += 1;
         return FSI_REPLACEMENT_CHAR;
     }
-    if (left <= need) {
-        *pos += 1;
-        return FSI_REPLACEMENT_CHAR;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *pos += 1;
-            return FSI_REPLACEMENT_CHAR;
-        }
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-        *pos += 1;
-        return FSI_REPLACEMENT_CHAR;
-    }
-    *pos += need + 1;
+    *pos += n;
     return c;
 }
 
@@ -77,12 +57,22 @@ size_t fsi_utf8_encode(uint32_t c, char *out)
 
 int fsi_utf8_clip(const char *s, size_t len, size_t max)
 {
+    assert(max <= INT_MAX);
     if (len <= max)
         return (int)len;
     size_t cut = max;
     while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
         cut--;
     return (int)cut;
+}
+
+size_t fsi_utf8_column(const char *s, size_t len, size_t byte)
+{
+    assert(byte <= len);
+    size_t column = 1;
+    for (size_t pos = 0; pos < byte; column++)
+        fsi_utf8_next(s, len, &pos);
+    return column;
 }
 
 int fsi_is_cjk(uint32_t c)

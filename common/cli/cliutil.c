@@ -6,6 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Inline only: the CLIs link the public API, not the private symbols. */
+#include "../utf8.h"
+
 int cli_parse_color(const char *arg, cli_color_t *out)
 {
     if (strcmp(arg, "auto") == 0)
@@ -39,31 +42,6 @@ bool cli_use_color(cli_color_t choice, FILE *stream)
     return cli_is_tty(stream);
 }
 
-/* Length of a valid UTF-8 sequence at s (left bytes), 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 2;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 3;
-    else
-        return 0;
-    if (left <= need)
-        return 0;
-    for (size_t i = 1; i <= need; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    /* Overlongs, surrogates and values past U+10FFFF. */
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return need + 1;
-}
-
 void cli_json_string(FILE *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -85,8 +63,9 @@ void cli_json_string(FILE *out, const char *s, size_t len)
         } else if (c < 0x80) {
             fputc(c, out), i++;
         } else {
-            size_t n = utf8_valid_len(p + i, len - i);
-            if (n == 0) {
+            uint32_t cp;
+            size_t n = fsi_utf8_decode(s + i, len - i, &cp);
+            if (cp == FSI_UTF8_INVALID) {
                 fputs("\\ufffd", out);
                 i++;
             } else {

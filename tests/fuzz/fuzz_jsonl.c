@@ -42,9 +42,7 @@ static int on_thread(void *payload, fsi_thread_t *t)
     check_string(t->board);
     check_string(t->title);
     check_string(t->site);
-    check_string(t->site_latin);
     check_string(t->source);
-    check_string(t->url);
     for (size_t i = 0; i < t->n_posts; i++) {
         fsi_post_t *post = &t->posts[i];
         FUZZ_CHECK(post->floor >= 0);
@@ -52,7 +50,6 @@ static int on_thread(void *payload, fsi_thread_t *t)
         FUZZ_CHECK(strlen(post->text) == post->text_len);
         FUZZ_CHECK(fuzz_utf8_valid(post->text, post->text_len));
         check_string(post->author);
-        check_string(post->quoted_author);
         FUZZ_CHECK(post->line >= 1 && post->line <= run->max_line);
     }
     /* Steal one field now and then: the caller must free the rest and

@@ -68,9 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_string(thread.board);
     check_string(thread.title);
     check_string(thread.site);
-    check_string(thread.site_latin);
     check_string(thread.source);
-    check_string(thread.url);
     FUZZ_CHECK(thread.n_posts <= thread.cap_posts || thread.posts == NULL);
     for (size_t i = 0; i < thread.n_posts; i++) {
         const fsi_post_t *post = &thread.posts[i];
@@ -80,7 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(post->text_len <= FSI_MAX_POST_BYTES);
         FUZZ_CHECK(fuzz_utf8_valid(post->text, post->text_len));
         check_string(post->author);
-        check_string(post->quoted_author);
         FUZZ_CHECK(post->line >= 1 && post->line <= lines);
         /* Repeated floors are skipped: post ids must be unique. */
         for (size_t j = 0; j < i; j++)
