@@ -811,6 +811,22 @@ static forum_status_t post_count_locked(forum_db_t *db, uint64_t *out)
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
 
+static forum_status_t shard_count_locked(forum_db_t *db, unsigned *out)
+{
+    forum_status_t status = fsi_db_usable(db);
+    if (status == FORUM_OK)
+        *out = fsi_xdb_shard_count(db->x);
+    return status;
+}
+
+forum_status_t forum_db_shard_count(forum_db_t *db, unsigned *out)
+{
+    if (db == NULL || out == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, shard_count_locked(db, out));
+}
+
 forum_status_t forum_db_post_count(forum_db_t *db, uint64_t *out)
 {
     if (db == NULL || out == NULL)

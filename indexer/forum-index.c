@@ -21,6 +21,7 @@ static const struct option long_options[] = {
     {"commit-every", required_argument, NULL, 'c'}, /* Files per commit. */
     {"compact", no_argument, NULL, 'C'},     /* Compact after indexing. */
     {"jobs", required_argument, NULL, 'j'},  /* Shards of a new DB. */
+    {"shards", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
     {"verbose", no_argument, NULL, 'v'},     /* Also per-file lines. */
     {"help", no_argument, NULL, 'h'},
@@ -40,9 +41,11 @@ static void usage(FILE *out)
 "  -f, --force            re-index files even if they did not change\n"
 "  -w, --wait-lock        wait for another indexer instead of failing\n"
 "  -c, --commit-every N   commit after every N files (default 200)\n"
-"  -j, --jobs N           a new DB gets N shards, indexed by N threads at\n"
+"  -j, --jobs N, --shards N\n"
+"                         a new DB gets N shards, indexed by N threads at\n"
 "                         once (default: one per CPU); an existing DB keeps\n"
-"                         the shards it was made with\n"
+"                         the shards it was made with, and an explicit N\n"
+"                         that differs from them is an error\n"
 "  -C, --compact          then rewrite the database compactly (about half\n"
 "                         the size after a full build; searches go on)\n"
 "  -q, --quiet            report errors only, no warnings or summary\n"
@@ -200,7 +203,8 @@ int main(int argc, char **argv)
     char *errmsg = NULL;
     forum_db_t *db = NULL;
     struct stat db_st;
-    if (stat(db_path, &db_st) != 0 && errno == ENOENT) {
+    bool creating = stat(db_path, &db_st) != 0 && errno == ENOENT;
+    if (creating) {
         forum_status_t created = forum_db_create(db_path, jobs, &errmsg);
         if (created != FORUM_OK) {
             fprintf(stderr, PROGRAM ": %s\n",
@@ -217,6 +221,18 @@ int main(int argc, char **argv)
         return exit_for(status);
     }
 
+    unsigned shards = 0;
+    if (!creating && jobs && forum_db_shard_count(db, &shards) == FORUM_OK &&
+        shards != jobs) {
+        /* Moving threads between shards is a re-index into a new DB, not
+         * something a flag should do behind the user's back. */
+        fprintf(stderr, PROGRAM ": %s has %u shard%s; -j %u applies when a "
+                "database is created (re-shard by indexing into a new DB "
+                "with -j %u)\n", db_path, shards, shards == 1 ? "" : "s",
+                jobs, jobs);
+        forum_db_destroy(db);
+        return EXIT_USAGE;
+    }
     forum_index_stats_t total = {0};
     double started = cli_now();
     int exit_code = EXIT_OK;

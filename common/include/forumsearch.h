@@ -249,6 +249,11 @@ typedef enum forum_db_mode {
 FORUM_API forum_status_t forum_db_open(forum_db_t **out, const char *path,
                                        forum_db_mode_t mode, char **errmsg);
 
+/** How many shards the database has (see forum_db_create()).
+ *  @return FORUM_OK; FORUM_ECLOSED; FORUM_EINVAL. */
+FORUM_API forum_status_t forum_db_shard_count(forum_db_t *db,
+                                              unsigned *out);
+
 /** The most shards forum_db_create() makes. */
 #define FORUM_MAX_SHARDS 64
 

@@ -59,6 +59,9 @@ checks=$((checks + 1)); [ "$(grep -c "^auto g2/s" "$work/sh3/XAPIANDB")" -eq 3 ]
 "$SEARCH" --json -n 50 "$work/sh3" 川普 >"$work/three" 2>&1
 "$SEARCH" --json -n 50 "$work/sh1" 川普 >"$work/one" 2>&1
 checks=$((checks + 1)); cmp -s "$work/one" "$work/three" || fail "compacted shards answer differently"
+expect_exit 2 "another shard count for an existing DB is refused" -- "$INDEX" -j 2 "$work/sh3" "$SAMPLES"
+expect_in "$work/err" "has 3 shards; -j 2 applies when a database is created" "re-shard refusal explained"
+expect_exit 0 "the same shard count is fine" -- "$INDEX" --shards 3 "$work/sh3" "$SAMPLES"
 expect_exit 2 "-j 0 is refused" -- "$INDEX" -j 0 "$work/shx" "$SAMPLES"
 expect_in "$work/err" "--jobs needs a number from 1 to 64" "-j range named"
 expect_exit 0 "search after compaction" -- "$SEARCH" --count "$db" 马斯克向川普
