@@ -1,6 +1,8 @@
 /* forumsearch — growable byte buffer (see buf.h). */
 #include "buf.h"
 
+#include <assert.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@ int fsi_buf_reserve(fsi_buf_t *buf, size_t extra)
 {
     if (buf->failed)
         return -1;
+    assert(buf->cap == 0 || buf->len < buf->cap);
     if (buf->len + extra + 1 <= buf->cap)
         return 0;
     size_t cap = buf->cap ? buf->cap : 64;
@@ -32,6 +35,7 @@ int fsi_buf_reserve(fsi_buf_t *buf, size_t extra)
 
 void fsi_buf_append(fsi_buf_t *buf, const char *data, size_t len)
 {
+    assert(data != NULL || len == 0);
     if (fsi_buf_reserve(buf, len) != 0)
         return;
     if (len)

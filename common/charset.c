@@ -29,6 +29,7 @@
 #include "fsi_input.h"
 #include "utf8.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +150,7 @@ static forum_status_t utf8_repair(char **out, size_t *out_len,
         }
         i += n;
     }
+    assert(o == size);
     buf[o] = '\0';
     *out = buf;
     *out_len = o;

@@ -245,6 +245,7 @@ static bool at(const json_parser_t *p, char c)
 /* Grows *items (of item_size bytes each) so that one more fits. */
 static bool grow(void **items, size_t n, size_t *cap, size_t item_size)
 {
+    assert(n <= *cap);
     if (n < *cap)
         return true;
     size_t new_cap = *cap ? *cap * 2 : 4;
@@ -486,6 +487,36 @@ static bool parse_literal(json_parser_t *p, json_value_t *out)
     return fail(p, "expected a value");
 }
 
+/* Steps over the opening bracket at p->pos; true when the container is
+ * empty, its closing bracket `close` then consumed too. */
+static bool open_is_empty(json_parser_t *p, char close)
+{
+    p->pos++;
+    skip_whitespace(p);
+    if (!at(p, close))
+        return false;
+    p->pos++;
+    return true;
+}
+
+/* After an item of a container closed by `close`: 1 when the closing
+ * bracket follows (consumed), 0 after a comma (consumed), -1 (failed)
+ * on anything else. */
+static int after_item(json_parser_t *p, char close)
+{
+    skip_whitespace(p);
+    if (at(p, close)) {
+        p->pos++;
+        return 1;
+    }
+    if (!at(p, ',')) {
+        fail(p, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'");
+        return -1;
+    }
+    p->pos++;
+    return 0;
+}
+
 /* Parses an array; items are kept only when the schema says how. */
 static bool parse_array(json_parser_t *p, json_value_t *out,
                         const json_schema_t *schema)
@@ -495,12 +526,8 @@ static bool parse_array(json_parser_t *p, json_value_t *out,
     out->type = JSON_ARRAY;
     out->array.items = NULL;
     out->array.n = 0;
-    p->pos++;
-    skip_whitespace(p);
-    if (at(p, ']')) {
-        p->pos++;
+    if (open_is_empty(p, ']'))
         return true;
-    }
     for (;;) {
         json_value_t dropped;
         json_value_t *item = &dropped;
@@ -518,14 +545,9 @@ static bool parse_array(json_parser_t *p, json_value_t *out,
         } else {
             out->array.n++;
         }
-        skip_whitespace(p);
-        if (at(p, ']')) {
-            p->pos++;
-            return true;
-        }
-        if (!at(p, ','))
-            return fail(p, "expected ',' or ']'");
-        p->pos++;
+        int closed = after_item(p, ']');
+        if (closed != 0)
+            return closed > 0;
     }
 }
 
@@ -566,12 +588,8 @@ static bool parse_object(json_parser_t *p, json_value_t *out,
     out->type = JSON_OBJECT;
     out->object.members = NULL;
     out->object.n = 0;
-    p->pos++;
-    skip_whitespace(p);
-    if (at(p, '}')) {
-        p->pos++;
+    if (open_is_empty(p, '}'))
         return true;
-    }
     for (;;) {
         json_member_t member;
         bool keep;
@@ -586,14 +604,9 @@ static bool parse_object(json_parser_t *p, json_value_t *out,
             }
             out->object.members[out->object.n++] = member;
         }
-        skip_whitespace(p);
-        if (at(p, '}')) {
-            p->pos++;
-            return true;
-        }
-        if (!at(p, ','))
-            return fail(p, "expected ',' or '}'");
-        p->pos++;
+        int closed = after_item(p, '}');
+        if (closed != 0)
+            return closed > 0;
     }
 }
 
@@ -617,6 +630,7 @@ static bool parse_value(json_parser_t *p, json_value_t *out,
         bool ok = c == '{' ? parse_object(p, out, schema)
                            : parse_array(p, out, schema);
         p->depth--;
+        assert(p->depth >= 0);
         return ok;
     }
     if (c == '"') {

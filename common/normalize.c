@@ -1,6 +1,8 @@
 /* forumsearch — the normalizer (see normalize.h). */
 #include "normalize.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +86,7 @@ static int emit(writer_t *w, uint32_t c, uint32_t src_a, uint32_t src_b)
         c == '\v' || (c > 0x7F && u_isUWhiteSpace((UChar32)c))) {
         if (w->last_was_space) {
             /* Collapse: the one space stands for the whole run. */
+            assert(out->len > 0);
             if (w->with_offsets)
                 out->src_end[out->len - 1] = src_b;
             return 0;

@@ -6,6 +6,7 @@
  */
 #include "query_parse.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,116 @@ static int bar_right_after_field(parser_t *p, const token_t *t,
     return 1;
 }
 
+/* The quoted phrase at p->pos. */
+static void phrase_token(parser_t *p, token_t *t)
+{
+    size_t next;
+    t->kind = T_PHRASE;
+    if (read_phrase(p, p->pos, t) != 0)
+        return;
+    p->pos = t->end;
+    /* Quotes around nothing (or only spaces) would search for nothing
+     * at all. */
+    size_t i = t->value_start;
+    while (i < t->value_end && is_space_at(p, i, &next))
+        i = next;
+    if (i >= t->value_end)
+        fail(p, t->start, "empty phrase: put the text to search for "
+             "between the quotes");
+}
+
+/* Checks the '-' that starts a token at p->pos: it negates what
+ * follows it directly (a word, a parenthesis or a phrase), and alone it
+ * is a negation missing its term, not text. Inside a word ("gpt-4") a
+ * minus is text, but that never comes here. -1 (failed) when alone. */
+static int minus_at(parser_t *p)
+{
+    size_t at = p->pos + 1, next;
+    const char *closer;
+    if (at == p->len || is_space_at(p, at, &next) || p->q[at] == ')' ||
+        bar_at(p, at)) {
+        fail(p, p->pos, "- needs a term right after it (quote \"-\" to "
+             "search for it)");
+        return -1;
+    }
+    assert(word_char_at(p, at) || p->q[at] == '(' ||
+           quote_open(p, at, &closer));
+    (void)closer;
+    return 0;
+}
+
+/* Makes the word token t a field:value whose name (name_len bytes of
+ * ASCII letters) is followed by a colon. The value is the rest of the
+ * word or a quoted phrase right after the colon. -1 after failing. */
+static int field_token(parser_t *p, token_t *t, size_t name_len)
+{
+    const char *w = p->q + t->start;
+    const char *closer;
+    if (!field_named(w, name_len, &t->field)) {
+        fail(p, t->start, "unknown field \"%.*s\" (fields: author, title, "
+             "board, thread, floor, date; quote the word to search for "
+             "it)", fsi_utf8_clip(w, name_len, 40), w);
+        return -1;
+    }
+    t->kind = T_FIELD;
+    size_t value = t->start + name_len + 1;
+    if (value < p->len && quote_open(p, value, &closer)) {
+        token_t phrase = *t;
+        if (read_phrase(p, value, &phrase) != 0)
+            return -1;
+        t->value_start = phrase.value_start;
+        t->value_end = phrase.value_end;
+        t->end = phrase.end;
+        t->value_phrase = 1;
+    } else {
+        t->value_start = value;
+    }
+    if (t->value_start == t->value_end) {
+        fail(p, t->start, "field \"%.*s\" needs a value",
+             fsi_utf8_clip(w, name_len, 40), w);
+        return -1;
+    }
+    return bar_right_after_field(p, t, name_len) ? -1 : 0;
+}
+
+/* The word at p->pos: an operator (upper case only: and, or, not are
+ * words), a field:value, or a word to search for. */
+static void word_token(parser_t *p, token_t *t)
+{
+    size_t end = p->pos;
+    while (word_char_at(p, end))
+        end++;
+    assert(end > p->pos);
+    t->kind = T_WORD;
+    t->value_start = p->pos;
+    t->value_end = end;
+    t->end = end;
+
+    size_t n = end - p->pos;
+    const char *w = p->q + p->pos;
+    if (n == 2 && memcmp(w, "OR", 2) == 0)
+        t->kind = T_OR;
+    else if (n == 3 && memcmp(w, "AND", 3) == 0)
+        t->kind = T_AND;
+    else if (n == 3 && memcmp(w, "NOT", 3) == 0)
+        t->kind = T_NOT;
+
+    /* A field name is ASCII letters before a colon. */
+    const char *colon = memchr(w, ':', n);
+    if (t->kind == T_WORD && colon && colon > w) {
+        size_t name_len = (size_t)(colon - w);
+        int letters = 1;
+        for (size_t i = 0; i < name_len; i++)
+            if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z')))
+                letters = 0;
+        if (letters && field_token(p, t, name_len) != 0)
+            return;
+    }
+    p->pos = t->end;
+}
+
+/* Reads the token at p->pos into p->tok and moves past it. After a
+ * failure p->status says so and the token is not to be used. */
 static void next_token(parser_t *p)
 {
     token_t *t = &p->tok;
@@ -188,110 +299,26 @@ static void next_token(parser_t *p)
         t->end = p->pos;
         return;
     }
-    const char *closer = "\"";
+    const char *closer;
     char c = p->q[p->pos];
+    size_t bar = bar_at(p, p->pos);
     if (c == '(' || c == ')') {
         t->kind = c == '(' ? T_LPAREN : T_RPAREN;
         t->end = ++p->pos;
-        return;
-    }
-    if (bar_at(p, p->pos)) {
+    } else if (bar) {
         t->kind = T_OR;
-        p->pos += bar_at(p, p->pos);
+        p->pos += bar;
         t->end = p->pos;
-        return;
-    }
-    if (quote_open(p, p->pos, &closer)) {
-        t->kind = T_PHRASE;
-        if (read_phrase(p, p->pos, t) != 0)
-            return;
-        p->pos = t->end;
-        /* Quotes around nothing (or only spaces) would search for
-         * nothing at all. */
-        size_t i = t->value_start;
-        while (i < t->value_end && is_space_at(p, i, &next))
-            i = next;
-        if (i >= t->value_end)
-            fail(p, t->start, "empty phrase: put the text to search for "
-                 "between the quotes");
-        return;
-    }
-    /* A lone minus is a negation missing its term, not text. */
-    if (c == '-' && (p->pos + 1 == p->len ||
-                     is_space_at(p, p->pos + 1, &next) ||
-                     p->q[p->pos + 1] == ')' || bar_at(p, p->pos + 1))) {
-        fail(p, p->pos, "- needs a term right after it (quote \"-\" to "
-             "search for it)");
-        return;
-    }
-    /* A minus that starts a token negates what follows it directly;
-     * inside a word ("gpt-4") it is text. */
-    if (c == '-' && (word_char_at(p, p->pos + 1) ||
-                     (p->pos + 1 < p->len && p->q[p->pos + 1] == '(') ||
-                     (p->pos + 1 < p->len &&
-                      quote_open(p, p->pos + 1, &closer)))) {
-        t->kind = T_MINUS;
-        t->end = ++p->pos;
-        return;
-    }
-    size_t end = p->pos;
-    while (word_char_at(p, end))
-        end++;
-    t->kind = T_WORD;
-    t->value_start = p->pos;
-    t->value_end = end;
-    t->end = end;
-
-    size_t n = end - p->pos;
-    const char *w = p->q + p->pos;
-    /* Operators are upper case only: and, or, not are words. */
-    if (n == 2 && memcmp(w, "OR", 2) == 0)
-        t->kind = T_OR;
-    else if (n == 3 && memcmp(w, "AND", 3) == 0)
-        t->kind = T_AND;
-    else if (n == 3 && memcmp(w, "NOT", 3) == 0)
-        t->kind = T_NOT;
-
-    /* field:value — the name is ASCII letters, the value a word or a
-     * quoted phrase right after the colon. */
-    const char *colon = memchr(w, ':', n);
-    if (t->kind == T_WORD && colon && colon > w) {
-        size_t name_len = (size_t)(colon - w);
-        int letters = 1;
-        for (size_t i = 0; i < name_len; i++)
-            if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z')))
-                letters = 0;
-        if (letters) {
-            if (!field_named(w, name_len, &t->field)) {
-                fail(p, p->pos, "unknown field \"%.*s\" (fields: author, "
-                     "title, board, thread, floor, date; quote the word "
-                     "to search for it)", fsi_utf8_clip(w, name_len, 40), w);
-                return;
-            }
-            t->kind = T_FIELD;
-            size_t value = p->pos + name_len + 1;
-            if (value < p->len && quote_open(p, value, &closer)) {
-                token_t phrase = *t;
-                if (read_phrase(p, value, &phrase) != 0)
-                    return;
-                t->value_start = phrase.value_start;
-                t->value_end = phrase.value_end;
-                t->end = phrase.end;
-                t->value_phrase = 1;
-            } else {
-                t->value_start = value;
-                t->value_end = end;
-            }
-            if (t->value_start == t->value_end) {
-                fail(p, p->pos, "field \"%.*s\" needs a value",
-                     fsi_utf8_clip(w, name_len, 40), w);
-                return;
-            }
-            if (bar_right_after_field(p, t, name_len))
-                return;
+    } else if (quote_open(p, p->pos, &closer)) {
+        phrase_token(p, t);
+    } else if (c == '-') {
+        if (minus_at(p) == 0) {
+            t->kind = T_MINUS;
+            t->end = ++p->pos;
         }
+    } else {
+        word_token(p, t);
     }
-    p->pos = t->end;
 }
 
 static fsi_qnode_t *new_node(parser_t *p, fsi_qkind_t kind, size_t byte)
@@ -524,17 +551,24 @@ static int parse_range_field(parser_t *p, fsi_qnode_t *n, const token_t *t)
 
 static fsi_qnode_t *parse_or(parser_t *p);
 
+/* Goes one level deeper into parentheses or negations (`what`); -1
+ * (failed) past FSI_MAX_QUERY_DEPTH. */
+static int nest(parser_t *p, size_t byte, const char *what)
+{
+    if (++p->depth <= FSI_MAX_QUERY_DEPTH)
+        return 0;
+    fail(p, byte, "%s nested deeper than %d", what, FSI_MAX_QUERY_DEPTH);
+    return -1;
+}
+
 static fsi_qnode_t *parse_primary(parser_t *p)
 {
     token_t t = p->tok;
     fsi_qnode_t *n = NULL;
     switch (t.kind) {
     case T_LPAREN:
-        if (++p->depth > FSI_MAX_QUERY_DEPTH) {
-            fail(p, t.start, "parentheses nested deeper than %d",
-                 FSI_MAX_QUERY_DEPTH);
+        if (nest(p, t.start, "parentheses") != 0)
             return NULL;
-        }
         next_token(p);
         if (p->tok.kind == T_RPAREN) {
             fail(p, t.start, "empty parentheses");
@@ -594,11 +628,8 @@ static fsi_qnode_t *parse_unary(parser_t *p)
 {
     if (p->tok.kind == T_MINUS || p->tok.kind == T_NOT) {
         token_t t = p->tok;
-        if (++p->depth > FSI_MAX_QUERY_DEPTH) {
-            fail(p, t.start, "negations nested deeper than %d",
-                 FSI_MAX_QUERY_DEPTH);
+        if (nest(p, t.start, "negations") != 0)
             return NULL;
-        }
         next_token(p);
         if (p->status != FORUM_OK)
             return NULL;
