@@ -18,6 +18,7 @@
 #include "fsi_input.h"
 #include "fsi_limits.h"
 #include "schema.h"
+#include "thread.h"
 
 #define MAX_DEPTH 64
 
@@ -209,29 +210,19 @@ static forum_status_t run_fail_shim(run_t *run, forum_status_t status)
     return run_fail(run, status, "%s", fsi_xdb_error(run->x));
 }
 
-/* Finds the inline quotes "NAME 发表评论于 DATE …" of a normalized text:
- * from the name to the next separator line (----- or =====) or the end. */
+/* Finds the inline quotes "NAME 发表评论于 DATE …" of a normalized text
+ * (fsi_quote_find: from the name to the next separator or the end). */
 static void find_quotes(run_t *run, const fsi_normalized_t *norm)
 {
-    static const char marker[] = " 发表评论于 ";
-    const char *text = norm->text;
+    fsi_quote_t quote;
     run->n_quotes = 0;
-    for (const char *hit = strstr(text, marker);
-         hit && run->n_quotes < FSI_MAX_QUOTES;
-         hit = strstr(hit + 1, marker)) {
-        const char *start = hit;
-        while (start > text && start[-1] != ' ')
-            start--;
-        const char *end = hit + strlen(marker);
-        for (; *end; end++) {
-            if ((end[0] == '-' || end[0] == '=') &&
-                strspn(end, end[0] == '-' ? "-" : "=") >= 5)
-                break;
-        }
-        run->quotes[run->n_quotes][0] = (size_t)(start - text);
-        run->quotes[run->n_quotes][1] = (size_t)(end - text);
+    for (size_t from = 0; run->n_quotes < FSI_MAX_QUOTES &&
+         fsi_quote_find(&quote, norm->text, norm->len, from);
+         from = quote.marker + 1) {
+        run->quotes[run->n_quotes][0] = quote.start;
+        run->quotes[run->n_quotes][1] = quote.end;
         run->n_quotes++;
-        if (*end == '\0')
+        if (quote.end == norm->len)
             break;
     }
     run->quotes_found = 1;
@@ -1026,8 +1017,9 @@ static forum_status_t prepare_run(run_t *run, forum_db_t *db,
     run->stats = stats;
     run->kept = &run->unreadable;
     run->n_shards = 1;
-    if (fsi_db_check(db) != FORUM_OK)
-        return FORUM_EIO;
+    forum_status_t usable = fsi_db_check(db);
+    if (usable != FORUM_OK)
+        return usable; /* FORUM_ECLOSED or FORUM_EIO, with a message. */
     if (run->opts->version != FORUM_INDEX_OPTIONS_VERSION)
         return fsi_db_fail(db, FORUM_EINVAL, "index options version %u; "
                            "this library knows %u (use "
@@ -1059,8 +1051,14 @@ typedef struct walk_result {
 /* Tells the caller one more file is done; nonzero means stop. */
 static int file_done(run_t *run)
 {
-    if (!run->owns_file || run->opts->progress == NULL)
-        return run->shared && run->shared->cancelled;
+    if (!run->owns_file || run->opts->progress == NULL) {
+        if (run->shared == NULL)
+            return 0;
+        lock_shared(run); /* Another shard may be setting it. */
+        int stop = run->shared->cancelled;
+        unlock_shared(run);
+        return stop;
+    }
     lock_shared(run);
     int stop;
     if (run->shared) {

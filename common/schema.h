@@ -73,9 +73,8 @@ enum {
 #define FSI_TITLE_BOOST 2.0
 /* An aligned match (川普 the name, not 四川普通话) wins over BM25 noise. */
 #define FSI_ALIGNED_BOOST 1.5
-/* Collapsed results: threads are re-ranked among the best this many, by
- * best post weight + FSI_THREAD_MATCHES_BOOST * ln(1 + other matches). */
-#define FSI_RESCORE_WINDOW 50
+/* Collapsed results: every matching thread is ranked by its best post's
+ * weight + FSI_THREAD_MATCHES_BOOST * ln(1 + its other matches). */
 #define FSI_THREAD_MATCHES_BOOST 1.0
 
 #endif
