@@ -3,8 +3,7 @@
  * forum_version_number() and forum_version_string() parsed ("0.1.0") are
  * one number, and FORUM_CHECK_VERSION() agrees with the header's parts.
  *
- * usage: version            (no arguments; a scratch directory given as
- *                            argv[1] by a runner is ignored)
+ * contract-args: NONE
  * Uses <forumsearch.h> only; built against the build tree (ctest
  * contract_version) and against an installed library, shared and static
  * (tests/install_test.sh).
