@@ -9,6 +9,7 @@
 #include <forumsearch.h>
 
 #include "cliutil.h"
+#include "hit_json.h"
 
 #define PROGRAM "forum-search"
 
@@ -212,51 +213,12 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     fputs("\n\n", stdout);
 }
 
-static void json_field(const char *name, const char *value)
-{
-    printf("\"%s\":", name);
-    cli_json_string(stdout, value, strlen(value));
-    putchar(',');
-}
-
-static void json_marks(const char *name, const forum_snippet_t *snip)
-{
-    printf("\"%s\":[", name);
-    for (size_t i = 0; i < snip->n_marks; i++)
-        printf("%s[%zu,%zu]", i ? "," : "", snip->marks[i].start,
-               snip->marks[i].end);
-    putchar(']');
-}
-
 static void print_json(const cli_t *cli, const forum_hit_t *hit,
                        const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
-    char date[32];
-    cli_format_date(date, hit->date);
-    printf("{\"rank\":%u,", hit->rank + 1);
-    json_field("thread", hit->thread_id);
-    json_field("title", hit->title);
-    json_field("board", hit->board);
-    printf("\"floor\":%d,", hit->floor);
-    json_field("author", hit->author);
-    if (date[0])
-        json_field("date", date);
-    else
-        fputs("\"date\":null,", stdout);
-    json_field("source", hit->source);
-    json_field("path", hit->path);
-    printf("\"score\":%.6g,", hit->score);
-    if (cli->search.collapse_threads)
-        printf("\"thread_matches\":%llu,",
-               (unsigned long long)hit->thread_matches);
-    fputs("\"snippet\":", stdout);
-    cli_json_string(stdout, snip->text, snip->len);
-    putchar(',');
-    json_marks("highlights", snip);
-    putchar(',');
-    json_marks("title_highlights", title);
-    fputs("}\n", stdout);
+    cli_hit_json(stdout, hit, title, snip, cli->search.collapse_threads);
+    putchar('\n');
 }
 
 static void print_html(const forum_hit_t *hit, const forum_snippet_t *title,
@@ -434,10 +396,10 @@ int main(int argc, char **argv)
     uint64_t posts, threads;
     forum_results_counts(results, &posts, &threads);
     if (cli.count_only) {
-        if (cli.format == FMT_JSON)
-            printf("{\"posts\":%llu,\"threads\":%llu}\n",
-                   (unsigned long long)posts, (unsigned long long)threads);
-        else if (cli.search.collapse_threads)
+        if (cli.format == FMT_JSON) {
+            cli_counts_json(stdout, posts, threads);
+            putchar('\n');
+        } else if (cli.search.collapse_threads)
             printf("%llu post%s in %llu thread%s\n",
                    (unsigned long long)posts, posts == 1 ? "" : "s",
                    (unsigned long long)threads, threads == 1 ? "" : "s");

@@ -1,0 +1,62 @@
+/* forumsearch — JSON for hits and counts (see hit_json.h). */
+#include "hit_json.h"
+
+#include <string.h>
+
+#include "cliutil.h"
+
+void cli_json_member(FILE *out, const char *name, const char *value)
+{
+    fprintf(out, "\"%s\":", name);
+    cli_json_string(out, value, strlen(value));
+    fputc(',', out);
+}
+
+void cli_json_marks(FILE *out, const char *name,
+                    const forum_snippet_t *snippet)
+{
+    fprintf(out, "\"%s\":[", name);
+    for (size_t i = 0; i < snippet->n_marks; i++)
+        fprintf(out, "%s[%zu,%zu]", i ? "," : "", snippet->marks[i].start,
+                snippet->marks[i].end);
+    fputc(']', out);
+}
+
+int cli_hit_json(FILE *out, const forum_hit_t *hit,
+                 const forum_snippet_t *title,
+                 const forum_snippet_t *snippet, bool collapsed)
+{
+    char date[32];
+    cli_format_date(date, hit->date);
+    fprintf(out, "{\"rank\":%u,", hit->rank + 1);
+    cli_json_member(out, "thread", hit->thread_id);
+    cli_json_member(out, "title", hit->title);
+    cli_json_member(out, "board", hit->board);
+    fprintf(out, "\"floor\":%d,", hit->floor);
+    cli_json_member(out, "author", hit->author);
+    if (date[0])
+        cli_json_member(out, "date", date);
+    else
+        fputs("\"date\":null,", out);
+    cli_json_member(out, "source", hit->source);
+    cli_json_member(out, "path", hit->path);
+    fprintf(out, "\"score\":%.6g,", hit->score);
+    if (collapsed)
+        fprintf(out, "\"thread_matches\":%llu,",
+                (unsigned long long)hit->thread_matches);
+    fputs("\"snippet\":", out);
+    cli_json_string(out, snippet->text, snippet->len);
+    fputc(',', out);
+    cli_json_marks(out, "highlights", snippet);
+    fputc(',', out);
+    cli_json_marks(out, "title_highlights", title);
+    fputc('}', out);
+    return ferror(out) ? -1 : 0;
+}
+
+int cli_counts_json(FILE *out, uint64_t posts, uint64_t threads)
+{
+    fprintf(out, "{\"posts\":%llu,\"threads\":%llu}",
+            (unsigned long long)posts, (unsigned long long)threads);
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,38 @@
+/* forumsearch — the JSON form of a search hit and of a count, shared by
+ * forum-search --json and forum-serve so that both write the same bytes.
+ * Not part of the library API. */
+#ifndef FORUMSEARCH_HIT_JSON_H
+#define FORUMSEARCH_HIT_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <forumsearch.h>
+
+/* Writes one hit as a JSON object, without a trailing newline:
+ * {"rank":1,"thread":..,"title":..,"board":..,"floor":0,"author":..,
+ *  "date":"2025-01-23T14:43:00Z" or null,"source":..,"path":..,
+ *  "score":..,["thread_matches":N,]"snippet":..,"highlights":[[s,e]..],
+ *  "title_highlights":[[s,e]..]}
+ * Highlight offsets are bytes into "snippet" and "title".
+ * `thread_matches` is written when `collapsed` (one hit per thread).
+ * `title` and `snippet` come from forum_results_title() and
+ * forum_results_snippet() for the same hit. Returns 0, or -1 if `out`
+ * reports a write error. */
+int cli_hit_json(FILE *out, const forum_hit_t *hit,
+                 const forum_snippet_t *title,
+                 const forum_snippet_t *snippet, bool collapsed);
+
+/* Writes {"posts":P,"threads":T} without a trailing newline. Returns 0,
+ * or -1 on a write error. */
+int cli_counts_json(FILE *out, uint64_t posts, uint64_t threads);
+
+/* Writes a snippet's marks as "name":[[start,end],...]. */
+void cli_json_marks(FILE *out, const char *name,
+                    const forum_snippet_t *snippet);
+
+/* Writes "name":"value", (a JSON member and a comma). */
+void cli_json_member(FILE *out, const char *name, const char *value);
+
+#endif
