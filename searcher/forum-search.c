@@ -1,19 +1,25 @@
-/* forum-search: searches a forumsearch database from the shell. A thin
- * layer over forum_query_create() / forum_query_run(): argument parsing
- * and output formatting only. */
-#include <getopt.h>
+/* forum-search: searches a forumsearch database from the shell, and
+ * reads a thread. A thin layer over forum_query_create() /
+ * forum_query_run() and forum_db_thread_open(): argument parsing and
+ * output formatting only. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <forumsearch.h>
 
+#include "args.h"
 #include "cliutil.h"
 #include "hit_json.h"
 
 #define PROGRAM "forum-search"
 
-enum { OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS };
+enum {
+    OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS,
+    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT
+};
 
 static const struct option long_options[] = {
     {"json", no_argument, NULL, 'j'},              /* = --format=json */
@@ -24,33 +30,44 @@ static const struct option long_options[] = {
     {"count", no_argument, NULL, 'c'},
     {"sort", required_argument, NULL, OPT_SORT},
     {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
     {"snippet-chars", required_argument, NULL, OPT_SNIPPET},
     {"markers", required_argument, NULL, OPT_MARKERS},
+    {"thread", required_argument, NULL, OPT_THREAD},
+    {"floor", required_argument, NULL, OPT_FLOOR},
+    {"context", required_argument, NULL, OPT_CONTEXT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
+#define SHORT_OPTIONS "jpn:o:chV"
 
 static void usage(FILE *out)
 {
     fprintf(out,
 "Usage: " PROGRAM " [OPTION]... DB QUERY...\n"
+"       " PROGRAM " --thread ID [--floor N] [OPTION]... DB [QUERY...]\n"
 "Search the forumsearch database DB. The words of QUERY are joined.\n"
+"Options may come before or after DB and QUERY; after \"--\" everything\n"
+"is QUERY (so a query may start with -).\n"
 "\n"
 "Query syntax:\n"
 "  川普 openai         posts containing both (AND is implied)\n"
 "  \"马斯克 川普\"        the exact text, spaces included (also “…”)\n"
-"  a OR b, a|b         either (operators are upper case)\n"
+"  a OR b, a | b, a|b  either (OR, AND, NOT are upper case; lower-case\n"
+"                      and/or/not are words)\n"
 "  -a, NOT a           without\n"
 "  ( ... )             grouping\n"
 "  author:NAME         posts by NAME (quote names with spaces)\n"
 "  title:WORDS         articles whose thread title contains WORDS\n"
-"  board:NAME  thread:ID\n"
-"  floor:0  floor:1..  floor:2..10\n"
+"  board:NAME  thread:ID  thread:\"ID WITH SPACES\"\n"
+"  floor:0  floor:1..  floor:2..10  (no spaces around ..)\n"
 "  date:2024  date:2025-1  date:2025-5-30  date:2025-01-01..2025-01-31\n"
 "  date:..2024         (a date is the whole year, month or day it names)\n"
 "Chinese text matches as an exact substring; Traditional and Simplified,\n"
 "full-width and half-width, upper and lower case are all the same.\n"
-"Latin words match whole words.\n"
+"Latin words match whole words. A malformed query (\"\", an unclosed\n"
+"quote or parenthesis, a field without a value) is an error that names\n"
+"its column. See forumsearch-query(7).\n"
 "\n"
 "Options:\n"
 "  -p, --posts              list every matching post (default: one line\n"
@@ -60,28 +77,43 @@ static void usage(FILE *out)
 "  -c, --count              print only the numbers of posts and threads\n"
 "      --sort KEY           relevance (default), date (newest first),\n"
 "                           floor (thread order)\n"
-"  -j, --json               JSON Lines, one hit per line\n"
+"  -j, --json               JSON Lines, one hit per line (= --format json)\n"
 "      --format FMT         text (default), json, html, plain\n"
 "      --markers OPEN,CLOSE highlight markers for --format plain\n"
 "                           (default \"[,]\")\n"
 "      --snippet-chars N    snippet length in characters (default 120)\n"
 "      --color WHEN         auto (default), always, never; NO_COLOR is\n"
 "                           honoured\n"
+"\n"
+"Reading a thread (each text hit ends with the command that opens it):\n"
+"      --thread ID          print thread ID whole, in floor order: title,\n"
+"                           board, source, every post with its floor,\n"
+"                           author and date; QUERY's words are marked\n"
+"      --floor N            only post N and --context posts around it\n"
+"      --context K          posts before and after --floor (default 2)\n"
+"\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show versions and exit\n"
 "\n"
-"Exit status: 0 hits found; 1 no hits; 2 usage, query or database error.\n");
+"Exit status: 0 found; 1 nothing found (no hit, no such thread); 2 usage\n"
+"error; 3 database error; 5 bad query.\n");
 }
 
 typedef enum format { FMT_TEXT, FMT_JSON, FMT_HTML, FMT_PLAIN } format_t;
 
 typedef struct cli {
+    const char *argv0;       /* As run: the command lines we print. */
     format_t format;
     bool color;
     bool count_only;
     forum_search_options_t search;
     forum_snippet_options_t snippet;
     char *mark_open, *mark_close;
+    const char *thread_id;   /* --thread */
+    long long floor;         /* --floor, or -1 */
+    long long context;       /* --context */
+    const char *db_path;
+    char *query;             /* The words joined, or NULL. */
 } cli_t;
 
 #define SGR_MARK "\033[1;31m"
@@ -103,17 +135,25 @@ static void html_escaped(FILE *out, const char *s, size_t len)
     }
 }
 
+static void html_str(FILE *out, const char *s)
+{
+    html_escaped(out, s, strlen(s));
+}
+
 /* Writes text for a terminal: control characters (C0, DEL, C1 — the
  * stuff of escape sequences) in posts, titles or file names become
  * U+FFFD, so nothing a post says can drive the terminal or break the
- * layout. */
-static void terminal_safe(FILE *out, const char *s, size_t len)
+ * layout. Line breaks are kept when keep_newlines (a whole post). */
+static void terminal_text(FILE *out, const char *s, size_t len,
+                          bool keep_newlines)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         int c1 = p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 &&
                  p[i + 1] <= 0x9F;
+        if (keep_newlines && p[i] == '\n')
+            continue;
         if (p[i] < 0x20 || p[i] == 0x7F || c1) {
             fwrite(s + start, 1, i - start, out);
             fputs("\xEF\xBF\xBD", out);
@@ -124,34 +164,66 @@ static void terminal_safe(FILE *out, const char *s, size_t len)
     fwrite(s + start, 1, len - start, out);
 }
 
+static void terminal_safe(FILE *out, const char *s, size_t len)
+{
+    terminal_text(out, s, len, false);
+}
+
 static void terminal_str(FILE *out, const char *s)
 {
     terminal_safe(out, s, strlen(s));
 }
 
-/* Writes the snippet with its marks shown as `open`/`close` strings
- * (escape codes, markers or tags). */
+/* Writes text with its marks shown as `open`/`close` strings (escape
+ * codes, markers or tags). A whole post keeps its line breaks, each
+ * followed by `indent`. */
+static void marked_text(FILE *out, const char *text, size_t len,
+                        const forum_span_t *marks, size_t n_marks,
+                        const char *open, const char *close, bool html,
+                        const char *indent)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i <= n_marks; i++) {
+        size_t end = i < n_marks ? marks[i].start : len;
+        for (int part = 0; part < 2; part++) {
+            /* Part 0: the text before the mark; part 1: the mark. */
+            if (part == 1 && i == n_marks)
+                break;
+            size_t from = part == 0 ? pos : end;
+            size_t to = part == 0 ? end : marks[i].end;
+            if (part == 1)
+                fputs(open, out);
+            while (from < to) {
+                const char *nl = indent ? memchr(text + from, '\n',
+                                                 to - from) : NULL;
+                size_t stop = nl ? (size_t)(nl - text) : to;
+                if (html)
+                    html_escaped(out, text + from, stop - from);
+                else
+                    terminal_safe(out, text + from, stop - from);
+                if (nl == NULL)
+                    break;
+                if (part == 1)
+                    fputs(close, out); /* No colour across the indent. */
+                fputc('\n', out);
+                fputs(indent, out);
+                if (part == 1)
+                    fputs(open, out);
+                from = stop + 1;
+            }
+            if (part == 1)
+                fputs(close, out);
+        }
+        if (i < n_marks)
+            pos = marks[i].end;
+    }
+}
+
 static void marked(FILE *out, const forum_snippet_t *snip, const char *open,
                    const char *close, bool html)
 {
-    size_t pos = 0;
-    for (size_t i = 0; i <= snip->n_marks; i++) {
-        size_t end = i < snip->n_marks ? snip->marks[i].start : snip->len;
-        if (html)
-            html_escaped(out, snip->text + pos, end - pos);
-        else
-            terminal_safe(out, snip->text + pos, end - pos);
-        if (i == snip->n_marks)
-            break;
-        fputs(open, out);
-        size_t mark_len = snip->marks[i].end - snip->marks[i].start;
-        if (html)
-            html_escaped(out, snip->text + end, mark_len);
-        else
-            terminal_safe(out, snip->text + end, mark_len);
-        fputs(close, out);
-        pos = snip->marks[i].end;
-    }
+    marked_text(out, snip->text, snip->len, snip->marks, snip->n_marks,
+                open, close, html, NULL);
 }
 
 static void floor_label(char out[32], int floor)
@@ -162,15 +234,63 @@ static void floor_label(char out[32], int floor)
         snprintf(out, 32, "#%d", floor);
 }
 
-/* Marks shown the way the chosen format shows them. */
-static void marked_for(const cli_t *cli, const forum_snippet_t *snip,
-                       const char *after)
+/* The marks the chosen format shows: colour, markers or nothing. */
+static const char *mark_open(const cli_t *cli)
 {
-    if (cli->format == FMT_PLAIN)
-        marked(stdout, snip, cli->mark_open, cli->mark_close, false);
+    return cli->format == FMT_PLAIN ? cli->mark_open
+           : cli->color             ? SGR_MARK
+                                    : "";
+}
+
+static const char *mark_close(const cli_t *cli, const char *after)
+{
+    return cli->format == FMT_PLAIN ? cli->mark_close
+           : cli->color             ? after
+                                    : "";
+}
+
+/* Writes thread:"ID" as the query language reads it back. */
+static void thread_term(FILE *out, const char *id)
+{
+    if (strchr(id, '"') == NULL)
+        fprintf(out, "thread:\"%s\"", id);
     else
-        marked(stdout, snip, cli->color ? SGR_MARK : "",
-               cli->color ? after : "", false);
+        fprintf(out, "thread:“%s”", id);
+}
+
+/* The command line that opens a thread at a floor, for pasting. */
+static void open_command(FILE *out, const cli_t *cli, const char *thread_id,
+                         int floor)
+{
+    cli_shell_quote(out, cli->argv0);
+    fputs(" --thread ", out);
+    cli_shell_quote(out, thread_id);
+    if (floor > 0)
+        fprintf(out, " --floor %d", floor);
+    fputc(' ', out);
+    cli_shell_quote(out, cli->db_path);
+    if (cli->query && cli->query[0]) {
+        fputs(cli->query[0] == '-' ? " -- " : " ", out);
+        cli_shell_quote(out, cli->query);
+    }
+}
+
+/* Writes what fn writes, made safe for a terminal. */
+static void terminal_via(FILE *out, const cli_t *cli, const char *thread_id,
+                         int floor, bool command)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem == NULL)
+        return;
+    if (command)
+        open_command(mem, cli, thread_id, floor);
+    else
+        thread_term(mem, thread_id);
+    if (fclose(mem) == 0)
+        terminal_safe(out, buf, len);
+    free(buf);
 }
 
 static void print_text(const cli_t *cli, const forum_hit_t *hit,
@@ -185,7 +305,8 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     const char *reset = cli->color ? SGR_RESET : "";
     printf("%u. %s", hit->rank + 1, bold);
     if (hit->title[0])
-        marked_for(cli, title, SGR_RESET SGR_TITLE); /* Stay bold. */
+        marked(stdout, title, mark_open(cli),
+               mark_close(cli, SGR_RESET SGR_TITLE), false); /* Stay bold. */
     else
         terminal_str(stdout, hit->thread_id);
     fputs(reset, stdout);
@@ -206,11 +327,13 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     if (cli->search.collapse_threads && hit->thread_matches > 1)
         printf(" · %llu posts matched",
                (unsigned long long)hit->thread_matches);
-    printf(" %s", dim);
-    terminal_str(stdout, hit->thread_id);
+    printf(" · %s", dim);
+    terminal_via(stdout, cli, hit->thread_id, hit->floor, false);
     printf("%s\n   ", reset);
-    marked_for(cli, snip, SGR_RESET);
-    fputs("\n\n", stdout);
+    marked(stdout, snip, mark_open(cli), mark_close(cli, SGR_RESET), false);
+    printf("\n   %s", dim);
+    terminal_via(stdout, cli, hit->thread_id, hit->floor, true);
+    printf("%s\n\n", reset);
 }
 
 static void print_json(const cli_t *cli, const forum_hit_t *hit,
@@ -221,191 +344,266 @@ static void print_json(const cli_t *cli, const forum_hit_t *hit,
     putchar('\n');
 }
 
-static void print_html(const forum_hit_t *hit, const forum_snippet_t *title,
+static void print_html(const cli_t *cli, const forum_hit_t *hit,
+                       const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
-    char floor[32];
+    char floor[32], date[32];
     floor_label(floor, hit->floor);
-    fputs("<div class=\"hit\"><h3>", stdout);
-    marked(stdout, title, "<mark>", "</mark>", true);
-    fputs("</h3><p class=\"meta\">", stdout);
-    html_escaped(stdout, hit->board, strlen(hit->board));
-    printf(" %s ", floor);
-    html_escaped(stdout, hit->author, strlen(hit->author));
-    fputs("</p><p class=\"snippet\">", stdout);
+    cli_format_date(date, hit->date);
+    printf("<div class=\"hit\" data-rank=\"%u\"><h3>", hit->rank + 1);
+    if (hit->title[0])
+        marked(stdout, title, "<mark>", "</mark>", true);
+    else
+        html_str(stdout, hit->thread_id);
+    fputs("</h3><p class=\"meta\"><span class=\"board\">", stdout);
+    html_str(stdout, hit->board);
+    printf("</span> <span class=\"floor\">%s</span> <span class=\"author\">",
+           floor);
+    html_str(stdout, hit->author);
+    fputs("</span>", stdout);
+    if (date[0])
+        printf(" <time datetime=\"%s\">%.10s</time>", date, date);
+    if (cli->search.sort == FORUM_SORT_RELEVANCE)
+        printf(" <span class=\"score\">score %.2f</span>", hit->score);
+    if (cli->search.collapse_threads && hit->thread_matches > 1)
+        printf(" <span class=\"matches\">%llu posts matched</span>",
+               (unsigned long long)hit->thread_matches);
+    fputs(" <code class=\"thread\">", stdout);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem) {
+        thread_term(mem, hit->thread_id);
+        if (fclose(mem) == 0)
+            html_escaped(stdout, buf, len);
+        free(buf);
+    }
+    fputs("</code> <span class=\"path\">", stdout);
+    html_str(stdout, hit->path);
+    fputs("</span></p><p class=\"snippet\">", stdout);
     marked(stdout, snip, "<mark>", "</mark>", true);
     fputs("</p></div>\n", stdout);
 }
 
-static int parse_args(cli_t *cli, int argc, char **argv, int *exit_code)
+/* "N posts in M threads matched" (or "N posts matched"). */
+static void counts_line(FILE *out, const cli_t *cli, uint64_t posts,
+                        uint64_t threads)
 {
-    cli_color_t color = CLI_COLOR_AUTO;
-    int c;
-    while ((c = getopt_long(argc, argv, "+jpn:o:chV", long_options, NULL)) !=
-           -1) {
-        long long n;
-        switch (c) {
-        case 'j': cli->format = FMT_JSON; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0) cli->format = FMT_TEXT;
-            else if (strcmp(optarg, "json") == 0) cli->format = FMT_JSON;
-            else if (strcmp(optarg, "html") == 0) cli->format = FMT_HTML;
-            else if (strcmp(optarg, "plain") == 0) cli->format = FMT_PLAIN;
-            else {
-                fprintf(stderr, PROGRAM ": --format must be text, json, "
-                        "html or plain, not \"%s\"\n", optarg);
-                return -1;
-            }
-            break;
-        case 'p': cli->search.collapse_threads = false; break;
-        case 'n':
-        case 'o':
-        case OPT_SNIPPET:
-            n = cli_parse_count(optarg);
-            if (n < 0 || n > 1000000 || (c == OPT_SNIPPET && n == 0)) {
-                fprintf(stderr, PROGRAM ": %s needs a number, not \"%s\"\n",
-                        c == 'n' ? "--limit" : c == 'o' ? "--offset"
-                                                        : "--snippet-chars",
-                        optarg);
-                return -1;
-            }
-            if (c == 'n') cli->search.limit = (size_t)n;
-            else if (c == 'o') cli->search.offset = (size_t)n;
-            else cli->snippet.max_chars = (size_t)n;
-            break;
-        case 'c': cli->count_only = true; break;
-        case OPT_SORT:
-            if (strcmp(optarg, "relevance") == 0)
-                cli->search.sort = FORUM_SORT_RELEVANCE;
-            else if (strcmp(optarg, "date") == 0)
-                cli->search.sort = FORUM_SORT_DATE;
-            else if (strcmp(optarg, "floor") == 0)
-                cli->search.sort = FORUM_SORT_FLOOR;
-            else {
-                fprintf(stderr, PROGRAM ": --sort must be relevance, date "
-                        "or floor, not \"%s\"\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_COLOR:
-            if (cli_parse_color(optarg, &color) != 0) {
-                fprintf(stderr, PROGRAM ": --color must be auto, always or "
-                        "never, not \"%s\"\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MARKERS: {
-            const char *comma = strchr(optarg, ',');
-            if (comma == NULL) {
-                fprintf(stderr, PROGRAM ": --markers needs OPEN,CLOSE\n");
-                return -1;
-            }
-            cli->mark_open = strndup(optarg, (size_t)(comma - optarg));
-            cli->mark_close = strdup(comma + 1);
-            break;
+    if (cli->search.collapse_threads)
+        fprintf(out, "%llu post%s in %llu thread%s matched",
+                (unsigned long long)posts, posts == 1 ? "" : "s",
+                (unsigned long long)threads, threads == 1 ? "" : "s");
+    else
+        fprintf(out, "%llu post%s matched", (unsigned long long)posts,
+                posts == 1 ? "" : "s");
+}
+
+/* ---- Arguments ----------------------------------------------------- */
+
+static int parse_format(const char *arg, format_t *out)
+{
+    static const char *const names[] = {"text", "json", "html", "plain"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (format_t)i;
+            return 0;
         }
-        case 'h': usage(stdout); *exit_code = EXIT_OK; return 1;
-        case 'V':
-            printf(PROGRAM " %s (libforumsearch %s, %s)\n",
-                   forum_version_string(), forum_version_string(),
-                   forum_dependency_versions());
-            *exit_code = EXIT_OK;
-            return 1;
-        default:
-            return -1;
-        }
-    }
-    if (argc - optind < 2) {
-        fprintf(stderr, PROGRAM ": need a database and a query\n");
+    fprintf(stderr, PROGRAM ": --format must be text, json, html or plain, "
+            "not \"%s\"\n", arg);
+    return -1;
+}
+
+static int parse_sort(const char *arg, forum_sort_t *out)
+{
+    if (strcmp(arg, "relevance") == 0)
+        *out = FORUM_SORT_RELEVANCE;
+    else if (strcmp(arg, "date") == 0)
+        *out = FORUM_SORT_DATE;
+    else if (strcmp(arg, "floor") == 0)
+        *out = FORUM_SORT_FLOOR;
+    else {
+        fprintf(stderr, PROGRAM ": --sort must be relevance, date or floor, "
+                "not \"%s\"\n", arg);
         return -1;
     }
-    cli->color = cli->format == FMT_TEXT && cli_use_color(color, stdout);
     return 0;
 }
 
-/* Joins argv words with single spaces: the query as typed. */
-static char *join_words(int argc, char **argv, int first)
+/* One option; -1 when it is wrong (a message printed), 1 when it is
+ * --help or --version (done). */
+static int take_option(cli_t *cli, int c, const cli_args_t *args,
+                       cli_color_t *color)
 {
-    size_t len = 0;
-    for (int i = first; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *query = malloc(len + 1);
+    const char *arg = args->arg;
+    long long n;
+    switch (c) {
+    case 'j': cli->format = FMT_JSON; return 0;
+    case OPT_FORMAT: return parse_format(arg, &cli->format);
+    case 'p': cli->search.collapse_threads = false; return 0;
+    case 'n':
+    case 'o':
+        if (cli_number_option(PROGRAM, args->name, arg, 0, 1000000, &n))
+            return -1;
+        if (c == 'n')
+            cli->search.limit = (size_t)n;
+        else
+            cli->search.offset = (size_t)n;
+        return 0;
+    case OPT_SNIPPET:
+        if (cli_number_option(PROGRAM, args->name, arg, 1, 1000000, &n))
+            return -1;
+        cli->snippet.max_chars = (size_t)n;
+        return 0;
+    case 'c': cli->count_only = true; return 0;
+    case OPT_SORT: return parse_sort(arg, &cli->search.sort);
+    case OPT_COLOR:
+        if (cli_parse_color(arg, color) != 0) {
+            fprintf(stderr, PROGRAM ": --color must be auto, always or "
+                    "never, not \"%s\"\n", arg);
+            return -1;
+        }
+        return 0;
+    case OPT_MARKERS: {
+        const char *comma = strchr(arg, ',');
+        if (comma == NULL) {
+            fprintf(stderr, PROGRAM ": --markers needs OPEN,CLOSE\n");
+            return -1;
+        }
+        free(cli->mark_open);
+        free(cli->mark_close);
+        cli->mark_open = strndup(arg, (size_t)(comma - arg));
+        cli->mark_close = strdup(comma + 1);
+        return 0;
+    }
+    case OPT_THREAD:
+        if (arg[0] == '\0') {
+            fprintf(stderr, PROGRAM ": --thread needs a thread id\n");
+            return -1;
+        }
+        cli->thread_id = arg;
+        return 0;
+    case OPT_FLOOR:
+        if (cli_number_option(PROGRAM, args->name, arg, 0, INT_MAX,
+                              &cli->floor))
+            return -1;
+        return 0;
+    case OPT_CONTEXT:
+        return cli_number_option(PROGRAM, args->name, arg, 0, INT_MAX,
+                                 &cli->context);
+    case 'h': usage(stdout); return 1;
+    case 'V':
+        printf(PROGRAM " %s (libforumsearch %s, %s)\n",
+               forum_version_string(), forum_version_string(),
+               forum_dependency_versions());
+        return 1;
+    default:
+        return -1;
+    }
+}
+
+/* Joins words with single spaces: the query as typed. */
+static char *join_words(char **words, int n)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(words[i]) + 1;
+    char *query = malloc(len);
     if (query == NULL)
         return NULL;
     query[0] = '\0';
-    for (int i = first; i < argc; i++) {
-        if (i > first)
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
             strcat(query, " ");
-        strcat(query, argv[i]);
+        strcat(query, words[i]);
     }
     return query;
 }
 
-int main(int argc, char **argv)
+/* 0: go on; 1: done (help, version); -1: usage error (reported). */
+static int parse_args(cli_t *cli, int argc, char **argv)
 {
-    cli_t cli = {FMT_TEXT, false, false, FORUM_SEARCH_OPTIONS_INIT,
-                 FORUM_SNIPPET_OPTIONS_INIT, NULL, NULL};
-    int exit_code = EXIT_USAGE;
-    forum_db_t *db = NULL;
-    forum_query_t *query = NULL;
-    char *text = NULL, *errmsg = NULL;
-
-    int parsed = parse_args(&cli, argc, argv, &exit_code);
-    if (parsed != 0) {
-        if (parsed < 0)
-            fprintf(stderr, "Try '" PROGRAM " --help' for more "
-                    "information.\n");
-        goto out;
-    }
-    if (cli.mark_open == NULL) {
-        cli.mark_open = strdup("[");
-        cli.mark_close = strdup("]");
-    }
-    text = join_words(argc, argv, optind + 1);
-    if (text == NULL || cli.mark_open == NULL || cli.mark_close == NULL) {
+    cli_color_t color = CLI_COLOR_AUTO;
+    cli_args_t args;
+    if (cli_args_init(&args, PROGRAM, argc, argv, SHORT_OPTIONS,
+                      long_options) != 0) {
         fprintf(stderr, PROGRAM ": out of memory\n");
-        goto out;
+        return -1;
     }
-    forum_status_t status = forum_db_open(&db, argv[optind], FORUM_DB_READ,
-                                          &errmsg);
-    if (status != FORUM_OK) {
-        fprintf(stderr, PROGRAM ": %s\n",
-                errmsg ? errmsg : forum_status_to_string(status));
-        goto out;
+    int c, rc = 0;
+    while (rc == 0 && (c = cli_args_next(&args)) != -1)
+        rc = take_option(cli, c, &args, &color);
+    if (rc == 0 && cli->floor >= 0 && cli->thread_id == NULL) {
+        fprintf(stderr, PROGRAM ": --floor goes with --thread ID\n");
+        rc = -1;
     }
-    if (forum_db_warning(db)[0])
-        fprintf(stderr, PROGRAM ": warning: %s\n", forum_db_warning(db));
-    status = forum_query_create(&query, db, text, strlen(text), &cli.search);
-    if (status != FORUM_OK) {
-        fprintf(stderr, PROGRAM ": %s: %s\n",
-                status == FORUM_EQUERY ? "bad query" : "error",
-                forum_db_last_error(db));
-        if (status == FORUM_EQUERY && cli_is_tty(stderr)) {
-            /* For a person, point at the column under the query. */
-            fprintf(stderr, "  %s\n  %*s^\n", text,
-                    (int)forum_db_last_error_column(db) - 1, "");
+    if (rc == 0 && cli->thread_id == NULL && args.n_operands < 2) {
+        fprintf(stderr, PROGRAM ": need a database and a query\n");
+        rc = -1;
+    }
+    if (rc == 0 && cli->thread_id && args.n_operands < 1) {
+        fprintf(stderr, PROGRAM ": --thread needs a database\n");
+        rc = -1;
+    }
+    if (rc == 0) {
+        cli->db_path = args.operands[0];
+        cli->query = join_words(args.operands + 1, args.n_operands - 1);
+        if (cli->query == NULL) {
+            fprintf(stderr, PROGRAM ": out of memory\n");
+            rc = -1;
         }
-        goto out;
     }
+    cli_args_free(&args);
+    cli->color = (cli->format == FMT_TEXT) && cli_use_color(color, stdout);
+    return rc;
+}
+
+/* ---- Searching ----------------------------------------------------- */
+
+/* Reports a failed forum_query_create(); its exit code. */
+static int query_failed(const cli_t *cli, forum_db_t *db,
+                        forum_status_t status)
+{
+    fprintf(stderr, PROGRAM ": %s: %s\n",
+            status == FORUM_EQUERY ? "bad query" : "error",
+            forum_db_last_error(db));
+    if (status == FORUM_EQUERY && cli_is_tty(stderr)) {
+        /* For a person, point at the column under the query. */
+        fprintf(stderr, "  %s\n  %*s^\n", cli->query,
+                (int)forum_db_last_error_column(db) - 1, "");
+    }
+    return cli_exit_for(status);
+}
+
+static int search(cli_t *cli, forum_db_t *db)
+{
+    forum_query_t *query = NULL;
+    forum_status_t status = forum_query_create(
+        &query, db, cli->query, strlen(cli->query), &cli->search);
+    if (status != FORUM_OK)
+        return query_failed(cli, db, status);
+    int exit_code = EXIT_RUNTIME;
     forum_results_t *results;
     status = forum_query_run(query, &results);
     if (status != FORUM_OK) {
         fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+        exit_code = cli_exit_for(status);
         goto out;
     }
     uint64_t posts, threads;
     forum_results_counts(results, &posts, &threads);
-    if (cli.count_only) {
-        if (cli.format == FMT_JSON) {
+    if (cli->count_only) {
+        if (cli->format == FMT_JSON) {
             cli_counts_json(stdout, posts, threads);
             putchar('\n');
-        } else if (cli.search.collapse_threads)
-            printf("%llu post%s in %llu thread%s\n",
-                   (unsigned long long)posts, posts == 1 ? "" : "s",
-                   (unsigned long long)threads, threads == 1 ? "" : "s");
-        else
-            printf("%llu post%s\n", (unsigned long long)posts,
-                   posts == 1 ? "" : "s");
+        } else if (cli->format == FMT_HTML) {
+            fputs("<p class=\"counts\">", stdout);
+            counts_line(stdout, cli, posts, threads);
+            fputs("</p>\n", stdout);
+        } else {
+            counts_line(stdout, cli, posts, threads);
+            putchar('\n');
+        }
         exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
         goto out;
     }
@@ -413,49 +611,256 @@ int main(int argc, char **argv)
     size_t shown = 0;
     while ((status = forum_results_next(results, &hit)) == FORUM_OK) {
         forum_snippet_t *snip = NULL, *title = NULL;
-        status = forum_results_snippet(results, hit, &cli.snippet, &snip);
+        status = forum_results_snippet(results, hit, &cli->snippet, &snip);
         if (status == FORUM_OK)
             status = forum_results_title(results, hit, &title);
         if (status != FORUM_OK) {
             forum_snippet_destroy(snip);
             break;
         }
-        if (cli.format == FMT_JSON)
-            print_json(&cli, hit, title, snip);
-        else if (cli.format == FMT_HTML)
-            print_html(hit, title, snip);
+        if (cli->format == FMT_JSON)
+            print_json(cli, hit, title, snip);
+        else if (cli->format == FMT_HTML)
+            print_html(cli, hit, title, snip);
         else
-            print_text(&cli, hit, title, snip);
+            print_text(cli, hit, title, snip);
         forum_snippet_destroy(title);
         forum_snippet_destroy(snip);
         shown++;
     }
     if (status != FORUM_ITER_DONE) {
         fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+        exit_code = cli_exit_for(status);
         goto out;
     }
-    if (cli.format == FMT_TEXT || cli.format == FMT_PLAIN) {
-        if (cli.search.collapse_threads)
-            printf("%llu post%s in %llu thread%s matched",
-                   (unsigned long long)posts, posts == 1 ? "" : "s",
-                   (unsigned long long)threads, threads == 1 ? "" : "s");
-        else
-            printf("%llu post%s matched", (unsigned long long)posts,
-                   posts == 1 ? "" : "s");
+    if (cli->format != FMT_JSON) {
+        if (cli->format == FMT_HTML)
+            fputs("<p class=\"counts\">", stdout);
+        counts_line(stdout, cli, posts, threads);
         if (shown)
-            printf("; showing %zu-%zu\n", cli.search.offset + 1,
-                   cli.search.offset + shown);
-        else
-            putchar('\n');
+            printf("; showing %zu-%zu", cli->search.offset + 1,
+                   cli->search.offset + shown);
+        fputs(cli->format == FMT_HTML ? "</p>\n" : "\n", stdout);
     }
     exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
 out:
-    if (fflush(stdout) != 0 && exit_code != EXIT_USAGE)
-        exit_code = EXIT_USAGE;
     forum_query_destroy(query);
+    return exit_code;
+}
+
+/* ---- Reading a thread ---------------------------------------------- */
+
+static void thread_text(const cli_t *cli, forum_thread_t *th, int first,
+                        int last)
+{
+    const forum_thread_info_t *info = forum_thread_info(th);
+    const char *bold = cli->color ? SGR_TITLE : "";
+    const char *dim = cli->color ? SGR_DIM : "";
+    const char *reset = cli->color ? SGR_RESET : "";
+    char date[32];
+    fputs(bold, stdout);
+    marked_text(stdout, info->title, strlen(info->title), info->title_marks,
+                info->n_title_marks, mark_open(cli),
+                mark_close(cli, SGR_RESET SGR_TITLE), false, NULL);
+    printf("%s", reset);
+    if (info->board[0]) {
+        printf(" %s[", dim);
+        terminal_str(stdout, info->board);
+        printf("]%s", reset);
+    }
+    printf("\n%s", dim);
+    terminal_via(stdout, cli, info->thread_id, 0, false);
+    fputs(" · ", stdout);
+    terminal_str(stdout, info->path);
+    if (info->source[0]) {
+        fputs(" · ", stdout);
+        terminal_str(stdout, info->source);
+    }
+    cli_format_date(date, info->date);
+    if (date[0])
+        printf(" · %.10s", date);
+    printf(" · %zu post%s%s\n", info->n_posts, info->n_posts == 1 ? "" : "s",
+           reset);
+    const forum_post_t *post;
+    while (forum_thread_next_post(th, &post) == FORUM_OK) {
+        if (post->floor < first || post->floor > last)
+            continue;
+        char floor[32];
+        floor_label(floor, post->floor);
+        printf("\n%s%s%s", bold, floor, reset);
+        if (post->author[0]) {
+            putchar(' ');
+            terminal_str(stdout, post->author);
+        }
+        cli_format_date(date, post->date);
+        if (date[0])
+            printf(" %s· %.16s%s", dim, date, reset);
+        fputs("\n   ", stdout);
+        marked_text(stdout, post->text, post->text_len, post->marks,
+                    post->n_marks, mark_open(cli), mark_close(cli, SGR_RESET),
+                    false, "   ");
+        putchar('\n');
+    }
+}
+
+static void thread_html(forum_thread_t *th, int first, int last)
+{
+    const forum_thread_info_t *info = forum_thread_info(th);
+    char date[32];
+    fputs("<article class=\"thread\"><h2>", stdout);
+    marked_text(stdout, info->title, strlen(info->title), info->title_marks,
+                info->n_title_marks, "<mark>", "</mark>", true, NULL);
+    fputs("</h2><p class=\"meta\"><span class=\"board\">", stdout);
+    html_str(stdout, info->board);
+    fputs("</span> <code class=\"thread\">", stdout);
+    html_str(stdout, info->thread_id);
+    fputs("</code> <span class=\"path\">", stdout);
+    html_str(stdout, info->path);
+    fputs("</span> <span class=\"source\">", stdout);
+    html_str(stdout, info->source);
+    fputs("</span>", stdout);
+    cli_format_date(date, info->date);
+    if (date[0])
+        printf(" <time datetime=\"%s\">%.10s</time>", date, date);
+    printf(" <span class=\"posts\">%zu posts</span></p>\n", info->n_posts);
+    const forum_post_t *post;
+    while (forum_thread_next_post(th, &post) == FORUM_OK) {
+        if (post->floor < first || post->floor > last)
+            continue;
+        char floor[32];
+        floor_label(floor, post->floor);
+        printf("<section class=\"post\" id=\"floor-%d\"><p class=\"meta\">"
+               "<span class=\"floor\">%s</span> <span class=\"author\">",
+               post->floor, floor);
+        html_str(stdout, post->author);
+        fputs("</span>", stdout);
+        cli_format_date(date, post->date);
+        if (date[0])
+            printf(" <time datetime=\"%s\">%.16s</time>", date, date);
+        fputs("</p><p class=\"text\">", stdout);
+        marked_text(stdout, post->text, post->text_len, post->marks,
+                    post->n_marks, "<mark>", "</mark>", true, NULL);
+        fputs("</p></section>\n", stdout);
+    }
+    fputs("</article>\n", stdout);
+}
+
+static int read_thread(cli_t *cli, forum_db_t *db)
+{
+    forum_query_t *query = NULL;
+    forum_thread_t *th = NULL;
+    forum_status_t status;
+    int exit_code;
+    if (cli->query[0]) {
+        status = forum_query_create(&query, db, cli->query,
+                                    strlen(cli->query), &cli->search);
+        if (status != FORUM_OK)
+            return query_failed(cli, db, status);
+    }
+    status = forum_db_thread_open(&th, db, cli->thread_id, query);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+        exit_code = status == FORUM_ENOTFOUND ? EXIT_NO_HITS
+                                              : cli_exit_for(status);
+        goto out;
+    }
+    int first = INT_MIN, last = INT_MAX;
+    if (cli->floor >= 0) {
+        /* Is there such a floor? Then its neighbours by position. */
+        const forum_post_t *post;
+        size_t at = SIZE_MAX, n = forum_thread_info(th)->n_posts;
+        int floors_lo = INT_MAX, floors_hi = INT_MIN;
+        while (forum_thread_next_post(th, &post) == FORUM_OK) {
+            if (post->floor == cli->floor)
+                at = post->index;
+            floors_lo = post->floor < floors_lo ? post->floor : floors_lo;
+            floors_hi = post->floor > floors_hi ? post->floor : floors_hi;
+        }
+        if (at == SIZE_MAX) {
+            fprintf(stderr, PROGRAM ": thread \"%s\" has no floor %lld "
+                    "(its floors are %d to %d)\n", cli->thread_id,
+                    cli->floor, floors_lo, floors_hi);
+            exit_code = EXIT_NO_HITS;
+            goto out;
+        }
+        size_t k = (size_t)cli->context;
+        size_t lo = at > k ? at - k : 0;
+        size_t hi = n - 1 - at > k ? at + k : n - 1;
+        forum_thread_rewind(th);
+        while (forum_thread_next_post(th, &post) == FORUM_OK) {
+            if (post->index == lo)
+                first = post->floor;
+            if (post->index == hi)
+                last = post->floor;
+        }
+        forum_thread_rewind(th);
+    }
+    if (cli->format == FMT_JSON) {
+        cli_thread_json(stdout, th, first, last);
+        putchar('\n');
+    } else if (cli->format == FMT_HTML) {
+        thread_html(th, first, last);
+    } else {
+        thread_text(cli, th, first, last);
+    }
+    exit_code = EXIT_OK;
+out:
+    forum_thread_destroy(th);
+    forum_query_destroy(query);
+    return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli;
+    memset(&cli, 0, sizeof cli);
+    cli.argv0 = argc > 0 ? argv[0] : PROGRAM;
+    cli.format = FMT_TEXT;
+    cli.search = (forum_search_options_t)FORUM_SEARCH_OPTIONS_INIT;
+    cli.snippet = (forum_snippet_options_t)FORUM_SNIPPET_OPTIONS_INIT;
+    cli.floor = -1;
+    cli.context = 2;
+    int exit_code = EXIT_USAGE;
+    forum_db_t *db = NULL;
+    char *errmsg = NULL;
+
+    int parsed = parse_args(&cli, argc, argv);
+    if (parsed != 0) {
+        if (parsed < 0)
+            fprintf(stderr, "Try '" PROGRAM " --help' for more "
+                    "information.\n");
+        else
+            exit_code = EXIT_OK;
+        goto out;
+    }
+    if (cli.mark_open == NULL) {
+        cli.mark_open = strdup("[");
+        cli.mark_close = strdup("]");
+    }
+    if (cli.mark_open == NULL || cli.mark_close == NULL) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        exit_code = EXIT_RUNTIME;
+        goto out;
+    }
+    forum_status_t status = forum_db_open(&db, cli.db_path, FORUM_DB_READ,
+                                          &errmsg);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n",
+                errmsg ? errmsg : forum_status_to_string(status));
+        exit_code = cli_exit_for(status);
+        goto out;
+    }
+    if (forum_db_warning(db)[0])
+        fprintf(stderr, PROGRAM ": warning: %s\n", forum_db_warning(db));
+    exit_code = cli.thread_id ? read_thread(&cli, db) : search(&cli, db);
+out:
+    if (fflush(stdout) != 0 && exit_code != EXIT_USAGE) {
+        fprintf(stderr, PROGRAM ": cannot write the results\n");
+        exit_code = EXIT_RUNTIME;
+    }
     forum_db_destroy(db);
     forum_free(errmsg);
-    free(text);
+    free(cli.query);
     free(cli.mark_open);
     free(cli.mark_close);
     return exit_code;

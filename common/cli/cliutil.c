@@ -108,3 +108,79 @@ double cli_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+int cli_exit_for(forum_status_t status)
+{
+    switch (status) {
+    case FORUM_OK: return EXIT_OK;
+    case FORUM_ELOCKED: return EXIT_TEMPFAIL;
+    case FORUM_EQUERY: return EXIT_QUERY;
+    case FORUM_ECANCELLED: return EXIT_INTERRUPTED;
+    default: return EXIT_RUNTIME;
+    }
+}
+
+int cli_number_option(const char *program, const char *name,
+                      const char *arg, long long min, long long max,
+                      long long *out)
+{
+    const char *p = arg;
+    bool digits = *p != '\0';
+    bool too_large = false;
+    long long v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            digits = false;
+            break;
+        }
+        if (v > (max - (*p - '0')) / 10)
+            too_large = true;
+        else
+            v = v * 10 + (*p - '0');
+    }
+    if (!digits) {
+        fprintf(stderr, "%s: %s needs a number, not \"%s\"\n", program,
+                name, arg);
+        return -1;
+    }
+    if (too_large || v > max) {
+        fprintf(stderr, "%s: %s %s is too large (at most %lld)\n", program,
+                name, arg, max);
+        return -1;
+    }
+    if (v < min) {
+        fprintf(stderr, "%s: %s %s is too small (at least %lld)\n", program,
+                name, arg, min);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void cli_shell_quote(FILE *out, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+              (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("_./:=@%+,-", *p)))
+            plain = false;
+    if (plain) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*p, out);
+    }
+    fputc('\'', out);
+}
+
+const char *cli_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}

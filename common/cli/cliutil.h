@@ -9,18 +9,39 @@
 
 #include <forumsearch.h>
 
-/* Exit codes, in one place (documented in README "Exit codes"). */
+/* Exit codes, one table for both CLIs (README "Exit status", the man
+ * pages and --help say the same; tests/cli/exit_codes.sh checks each). */
 enum {
-    EXIT_OK = 0,
-    EXIT_NO_HITS = 1,      /* forum-search: nothing matched. */
+    EXIT_OK = 0,           /* Done; forum-search: something was found. */
+    EXIT_NO_HITS = 1,      /* forum-search: nothing found (no hit, no
+                              such thread). */
     EXIT_SKIPPED = 1,      /* forum-index: done, but input was skipped. */
-    EXIT_USAGE = 2,        /* Bad option or query; forum-search: also a
-                              database error. */
-    EXIT_RUNTIME = 3,      /* forum-index: the database failed. */
+    EXIT_USAGE = 2,        /* Bad option or arguments. */
+    EXIT_RUNTIME = 3,      /* The database failed (missing, corrupt, I/O,
+                              out of memory). */
     EXIT_NO_PATH = 4,      /* forum-index: a PATH does not exist. */
-    EXIT_TEMPFAIL = 75,    /* forum-index: locked by another writer. */
+    EXIT_QUERY = 5,        /* forum-search: the query is malformed. */
+    EXIT_TEMPFAIL = 75,    /* Another writer holds the lock (EX_TEMPFAIL). */
     EXIT_INTERRUPTED = 130 /* forum-index: stopped by SIGINT/SIGTERM. */
 };
+
+/* The exit code of a failed library call: the one place both CLIs map
+ * statuses to exit codes. */
+int cli_exit_for(forum_status_t status);
+
+/* Parses a decimal option value in [min, max] for option `name` (as
+ * written, e.g. "--limit"); on failure prints "PROGRAM: --limit needs a
+ * number ..." or "... is too large (at most MAX)" and returns -1. */
+int cli_number_option(const char *program, const char *name,
+                      const char *arg, long long min, long long max,
+                      long long *out);
+
+/* Writes s for a POSIX shell: as it is when it needs no quoting, else in
+ * single quotes ('\'' for a quote). */
+void cli_shell_quote(FILE *out, const char *s);
+
+/* The last component of a path (argv[0] as run). */
+const char *cli_basename(const char *path);
 
 typedef enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color_t;
 

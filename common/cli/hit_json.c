@@ -60,3 +60,59 @@ int cli_counts_json(FILE *out, uint64_t posts, uint64_t threads)
             (unsigned long long)posts, (unsigned long long)threads);
     return ferror(out) ? -1 : 0;
 }
+
+static void json_spans(FILE *out, const char *name, const forum_span_t *spans,
+                       size_t n)
+{
+    fprintf(out, "\"%s\":[", name);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s[%zu,%zu]", i ? "," : "", spans[i].start,
+                spans[i].end);
+    fputc(']', out);
+}
+
+static void json_date(FILE *out, const char *name, int64_t t)
+{
+    char date[32];
+    cli_format_date(date, t);
+    if (date[0])
+        cli_json_member(out, name, date);
+    else
+        fprintf(out, "\"%s\":null,", name);
+}
+
+int cli_thread_json(FILE *out, forum_thread_t *thread, int first_floor,
+                    int last_floor)
+{
+    const forum_thread_info_t *info = forum_thread_info(thread);
+    fputc('{', out);
+    cli_json_member(out, "thread", info->thread_id);
+    cli_json_member(out, "title", info->title);
+    json_spans(out, "title_highlights", info->title_marks,
+               info->n_title_marks);
+    fputc(',', out);
+    cli_json_member(out, "board", info->board);
+    cli_json_member(out, "source", info->source);
+    cli_json_member(out, "path", info->path);
+    json_date(out, "date", info->date);
+    fprintf(out, "\"n_posts\":%zu,\"posts\":[", info->n_posts);
+    const forum_post_t *post;
+    bool first = true;
+    forum_thread_rewind(thread);
+    while (forum_thread_next_post(thread, &post) == FORUM_OK) {
+        if (post->floor < first_floor || post->floor > last_floor)
+            continue;
+        fprintf(out, "%s{\"floor\":%d,", first ? "" : ",", post->floor);
+        cli_json_member(out, "author", post->author);
+        json_date(out, "date", post->date);
+        fputs("\"text\":", out);
+        cli_json_string(out, post->text, post->text_len);
+        fputc(',', out);
+        json_spans(out, "highlights", post->marks, post->n_marks);
+        fputc('}', out);
+        first = false;
+    }
+    forum_thread_rewind(thread);
+    fputs("]}", out);
+    return ferror(out) ? -1 : 0;
+}

@@ -35,4 +35,17 @@ void cli_json_marks(FILE *out, const char *name,
 /* Writes "name":"value", (a JSON member and a comma). */
 void cli_json_member(FILE *out, const char *name, const char *value);
 
+/* Writes a thread read by forum_db_thread_open() as one JSON object,
+ * without a trailing newline:
+ * {"thread":..,"title":..,"title_highlights":[[s,e]..],"board":..,
+ *  "source":..,"path":..,"date":.. or null,"n_posts":N,
+ *  "posts":[{"floor":0,"author":..,"date":.. or null,"text":..,
+ *            "highlights":[[s,e]..]},..]}
+ * with the posts whose floor lies in [first_floor, last_floor] (all:
+ * INT_MIN, INT_MAX); highlights are byte offsets into "text" and
+ * "title". The thread is rewound before and after. Returns 0, or -1 on
+ * a write error. */
+int cli_thread_json(FILE *out, forum_thread_t *thread, int first_floor,
+                    int last_floor);
+
 #endif

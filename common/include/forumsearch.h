@@ -553,6 +553,112 @@ FORUM_API forum_status_t forum_results_title(forum_results_t *results,
 FORUM_API void forum_snippet_destroy(forum_snippet_t *snippet);
 
 /* ------------------------------------------------------------------ */
+/* Reading a thread                                                   */
+/* ------------------------------------------------------------------ */
+
+/** A whole thread read from the database, in floor order. */
+typedef struct forum_thread forum_thread_t;
+
+/** What a thread is. Borrowed from its forum_thread_t: valid until
+ *  forum_thread_destroy(). */
+typedef struct forum_thread_info {
+    const char *thread_id;
+    const char *title;
+    const char *board;
+    const char *source;     /**< Site / source line. */
+    const char *path;       /**< File it came from, relative. */
+    int64_t date;           /**< The thread's date (its last reply, when
+                                 the file says); INT64_MIN when unknown. */
+    size_t n_posts;
+    /** The query's matches in title (see forum_db_thread_open()). */
+    const forum_span_t *title_marks;
+    size_t n_title_marks;
+} forum_thread_info_t;
+
+/** One post of a thread. Borrowed from its forum_thread_t: valid until
+ *  forum_thread_destroy() (not only until the next post). */
+typedef struct forum_post {
+    int floor;              /**< 0 = the article, N = reply N. */
+    const char *author;
+    int64_t date;           /**< The post's date, else its thread's;
+                                 INT64_MIN when unknown. */
+    const char *text;       /**< The whole post as written, NUL-ended. */
+    size_t text_len;
+    /** The query's matches in text: byte ranges, ascending, disjoint
+     *  (none without a query). */
+    const forum_span_t *marks;
+    size_t n_marks;
+    size_t index;           /**< 0-based position in the thread. */
+} forum_post_t;
+
+/**
+ * Reads every post of the thread @p thread_id (a forum_hit_t's
+ * thread_id, as written, not normalized) in floor order, from one
+ * revision of the database, with its title, board, source and path.
+ *
+ * With @p query (made from @p db by forum_query_create()), the matches
+ * of its words are marked in every post's whole text and in the title,
+ * as forum_results_snippet() and forum_results_title() mark them;
+ * filters (author:, floor: ...) select nothing here: every post is read.
+ * NULL: no marks.
+ *
+ * Everything is read during this call: the thread never goes back to
+ * the database, so it may outlive @p db and @p query, and a writer
+ * committing meanwhile does not disturb it.
+ *
+ * Threads: the call takes @p db's lock like every call on it. The
+ * forum_thread_t belongs to the caller and is used by one thread at a
+ * time (any thread).
+ *
+ * Typical usage:
+ * @code
+ *   forum_thread_t *th;
+ *   const forum_post_t *post;
+ *   forum_status_t st = forum_db_thread_open(&th, db, id, NULL);
+ *   if (st == FORUM_OK) {
+ *       printf("%s\n", forum_thread_info(th)->title);
+ *       while ((st = forum_thread_next_post(th, &post)) == FORUM_OK)
+ *           printf("#%d %s: %s\n", post->floor, post->author, post->text);
+ *   }
+ *   forum_thread_destroy(th);
+ * @endcode
+ *
+ * @param[out] out  the caller's, freed with forum_thread_destroy(); NULL
+ *                  on failure.
+ * @return FORUM_OK; FORUM_ENOTFOUND (no post has that thread id: the
+ *         message names it); FORUM_EINVAL (NULL or empty @p thread_id,
+ *         @p query from another database handle); FORUM_EIO (a corrupt
+ *         document, or the database failed); FORUM_EMODIFIED (a writer
+ *         kept committing); FORUM_ENOMEM; FORUM_ECLOSED. Details in
+ *         forum_db_last_error().
+ */
+FORUM_API forum_status_t forum_db_thread_open(forum_thread_t **out,
+                                              forum_db_t *db,
+                                              const char *thread_id,
+                                              const forum_query_t *query);
+
+/** The thread's title, board, ... Borrowed: valid until
+ *  forum_thread_destroy(). Never NULL for a thread from
+ *  forum_db_thread_open(). */
+FORUM_API const forum_thread_info_t *forum_thread_info(
+    const forum_thread_t *thread);
+
+/**
+ * The next post, in floor order (the first one at the first call).
+ * @param[out] out  borrowed, valid until forum_thread_destroy().
+ * @return FORUM_OK; FORUM_ITER_DONE after the last post; FORUM_EINVAL
+ *         (NULL argument). Never touches the database.
+ */
+FORUM_API forum_status_t forum_thread_next_post(forum_thread_t *thread,
+                                                const forum_post_t **out);
+
+/** Starts the iteration over (the next post is the first again). */
+FORUM_API void forum_thread_rewind(forum_thread_t *thread);
+
+/** Frees the thread and its posts. Accepts NULL. */
+FORUM_API void forum_thread_destroy(forum_thread_t *thread);
+
+/* ------------------------------------------------------------------ */
 /* Text analysis                                                      */
 /* ------------------------------------------------------------------ */
 

@@ -129,8 +129,9 @@ expect_exit 0 "JSON thread fields" -- "$SEARCH" --json --posts "$work/j.db" 黄�
 expect_in "$work/out" '"thread":"forum/100","title":"显卡价格又涨了","board":"tech","floor":1,"author":"kingofLiu","date":"2025-02-01T01:30:00Z"' "JSON fields"
 "$SEARCH" --posts "$work/j.db" 黄仁勋 >"$work/text" 2>&1
 checks=$((checks + 1))
-printf '%s\n' '1. 显卡价格又涨了 [tech]' '   #1 kingofLiu · 2025-02-01 · score 1.65 forum/100' \
-  '   黃仁勳說產能不足。 再等等吧。' '' '1 post matched; showing 1-1' | diff - "$work/text" >&2 ||
+printf '%s\n' '1. 显卡价格又涨了 [tech]' '   #1 kingofLiu · 2025-02-01 · score 1.65 · thread:"forum/100"' \
+  '   黃仁勳說產能不足。 再等等吧。' "   $SEARCH --thread forum/100 --floor 1 $work/j.db 黄仁勋" '' \
+  '1 post matched; showing 1-1' | diff - "$work/text" >&2 ||
   fail "text output differs"
 if command -v python3 >/dev/null; then
   "$SEARCH" --json --posts "$work/j.db" 黄仁勋 >"$work/json" 2>&1
@@ -160,13 +161,13 @@ expect_exit 0 "a query with hits" -- "$SEARCH" "$db" 川普
 expect_in "$work/out" "posts in" "summary line"
 expect_exit 1 "a query without hits" -- "$SEARCH" "$db" 这个词肯定不存在于样例
 expect_in "$work/out" "0 posts in 0 threads matched" "no hits summary"
-expect_exit 2 "a malformed query" -- "$SEARCH" "$db" '川普 "马斯克'
+expect_exit 5 "a malformed query" -- "$SEARCH" "$db" '川普 "马斯克'
 expect_in "$work/err" "forum-search: bad query: column 4: unbalanced quote" "query error column"
 checks=$((checks + 1)); [ "$(wc -l <"$work/err")" -eq 1 ] || fail "query error is not one line when piped"
-expect_exit 2 "a malformed query on a terminal" -- env FORUMSEARCH_FAKE_TTY=1 "$SEARCH" "$db" '川普 "马斯克'
+expect_exit 5 "a malformed query on a terminal" -- env FORUMSEARCH_FAKE_TTY=1 "$SEARCH" "$db" '川普 "马斯克'
 expect_in "$work/err" "     ^" "caret under the column on a terminal"
-expect_exit 2 "an unknown field" -- "$SEARCH" "$db" 'foo:bar'
-expect_exit 2 "a missing database" -- "$SEARCH" "$work/none" 川普
+expect_exit 5 "an unknown field" -- "$SEARCH" "$db" 'foo:bar'
+expect_exit 3 "a missing database" -- "$SEARCH" "$work/none" 川普
 expect_in "$work/err" "no database here" "missing database message"
 expect_exit 2 "no query" -- "$SEARCH" "$db"
 expect_exit 2 "bad --limit" -- "$SEARCH" --limit x "$db" 川普

@@ -104,17 +104,17 @@ for n, line in enumerate(open(sys.argv[1], "rb").read().split(b"\n")[:-1], 1):
 PY
 }
 # query_ok DESCRIPTION DB QUERY [OPTION...]: forum-search answers within
-# 10 s with 0 or 1, or with 2 and one line "forum-search: bad query:
-# column N: ..." on stderr.
+# 10 s with 0 or 1, or with 5 (bad query) and one line "forum-search:
+# bad query: column N: ..." on stderr.
 query_ok() {
   local what=$1 db=$2 q=$3
   shift 3
   run 10 query -- "$SEARCH" "$@" -- "$db" "$q"
-  expect_rc "$what" 0 1 2
+  expect_rc "$what" 0 1 5
   checks=$((checks + 1))
-  if [ "$rc" -eq 2 ]; then
+  if [ "$rc" -eq 5 ]; then
     [ "$(wc -l <"$last.err")" -eq 1 ] && LC_ALL=C grep -aqE '^forum-search: bad query: column [0-9]+: .' "$last.err" ||
-      { fail "$what: exit 2 without a one-line \"bad query: column N:\" message"; show "$last.err" 5; }
+      { fail "$what: exit 5 without a one-line \"bad query: column N:\" message"; show "$last.err" 5; }
   elif [ "$rc" -le 1 ] && [ -s "$last.err" ] && ! LC_ALL=C grep -aqE "$SANITIZER_RE" "$last.err"; then
     fail "$what: exit $rc with a message"; show "$last.err" 5
   fi
