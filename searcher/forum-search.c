@@ -386,17 +386,17 @@ static void print_html(const cli_t *cli, const forum_hit_t *hit,
     fputs("</p></div>\n", stdout);
 }
 
-/* "N posts in M threads matched" (or "N posts matched"). */
+/* "N posts in M threads" (or "N posts"), then " matched" after hits. */
 static void counts_line(FILE *out, const cli_t *cli, uint64_t posts,
-                        uint64_t threads)
+                        uint64_t threads, const char *tail)
 {
     if (cli->search.collapse_threads)
-        fprintf(out, "%llu post%s in %llu thread%s matched",
+        fprintf(out, "%llu post%s in %llu thread%s%s",
                 (unsigned long long)posts, posts == 1 ? "" : "s",
-                (unsigned long long)threads, threads == 1 ? "" : "s");
+                (unsigned long long)threads, threads == 1 ? "" : "s", tail);
     else
-        fprintf(out, "%llu post%s matched", (unsigned long long)posts,
-                posts == 1 ? "" : "s");
+        fprintf(out, "%llu post%s%s", (unsigned long long)posts,
+                posts == 1 ? "" : "s", tail);
 }
 
 /* ---- Arguments ----------------------------------------------------- */
@@ -598,10 +598,10 @@ static int search(cli_t *cli, forum_db_t *db)
             putchar('\n');
         } else if (cli->format == FMT_HTML) {
             fputs("<p class=\"counts\">", stdout);
-            counts_line(stdout, cli, posts, threads);
+            counts_line(stdout, cli, posts, threads, "");
             fputs("</p>\n", stdout);
         } else {
-            counts_line(stdout, cli, posts, threads);
+            counts_line(stdout, cli, posts, threads, "");
             putchar('\n');
         }
         exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
@@ -636,7 +636,7 @@ static int search(cli_t *cli, forum_db_t *db)
     if (cli->format != FMT_JSON) {
         if (cli->format == FMT_HTML)
             fputs("<p class=\"counts\">", stdout);
-        counts_line(stdout, cli, posts, threads);
+        counts_line(stdout, cli, posts, threads, " matched");
         if (shown)
             printf("; showing %zu-%zu", cli->search.offset + 1,
                    cli->search.offset + shown);
