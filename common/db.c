@@ -415,6 +415,28 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* nftw() has no payload: the sum of one tree_bytes() call (under the
+ * handle's lock, and the library never runs two walks at once). */
+static _Thread_local uint64_t walked_bytes;
+
+static int add_entry_bytes(const char *path, const struct stat *st,
+                           int type, struct FTW *ftw)
+{
+    (void)path, (void)ftw;
+    if (type == FTW_F)
+        walked_bytes += (uint64_t)st->st_size;
+    return 0;
+}
+
+/* Bytes on disk in the files under path, or -1 if it cannot be walked. */
+static int tree_bytes(const char *path, uint64_t *out)
+{
+    walked_bytes = 0;
+    int rc = nftw(path, add_entry_bytes, 16, FTW_PHYS);
+    *out = walked_bytes;
+    return rc;
+}
+
 /* Generation 1 of a new database in dir: one glass database, or one
  * per shard in g1/s0, g1/s1, …, and the stub that lists them. */
 static forum_status_t make_first_generation(const char *dir, unsigned shards,
@@ -720,6 +742,25 @@ void forum_db_destroy(forum_db_t *db)
         db_free(db);
 }
 
+/* The size a generation had when it was written compactly, the baseline
+ * forum_db_compaction_due() measures growth against. */
+static forum_status_t record_compacted_size(forum_db_t *db, const char *gen)
+{
+    uint64_t bytes = 0;
+    if (tree_bytes(gen, &bytes) != 0)
+        return fsi_db_fail(db, FORUM_EIO, "%s: cannot measure: %s", gen,
+                           strerror(errno));
+    char value[24];
+    int len = snprintf(value, sizeof value, "%llu",
+                       (unsigned long long)bytes);
+    forum_status_t status = fsi_xdb_set_metadata(
+        db->x, FSI_META_COMPACTED, strlen(FSI_META_COMPACTED), value,
+        (size_t)len);
+    if (status == FORUM_OK)
+        status = fsi_xdb_commit(db->x);
+    return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
+}
+
 static forum_status_t compact_locked(forum_db_t *db)
 {
     forum_status_t status = check_writable(db);
@@ -755,11 +796,13 @@ static forum_status_t compact_locked(forum_db_t *db)
     remove_tree(old);
     char *shim_message = NULL;
     status = fsi_xdb_open(&db->x, db->path, db->mode, &shim_message);
-    if (status != FORUM_OK)
+    if (status != FORUM_OK) {
         fsi_db_fail(db, status, "%s: reopening after compaction: %s",
                     db->path, shim_message ? shim_message : "");
-    free(shim_message);
-    return status;
+        free(shim_message);
+        return status;
+    }
+    return record_compacted_size(db, next);
 }
 
 forum_status_t forum_db_compact(forum_db_t *db)
@@ -768,6 +811,50 @@ forum_status_t forum_db_compact(forum_db_t *db)
         return FORUM_EINVAL;
     fsi_db_enter(db);
     return fsi_db_leave(db, compact_locked(db));
+}
+
+static forum_status_t compaction_due_locked(forum_db_t *db, bool *due)
+{
+    forum_status_t status = fsi_db_usable(db);
+    if (status != FORUM_OK)
+        return status;
+    unsigned gen = read_stub(db->path);
+    if (gen == 0)
+        return FORUM_OK; /* Cannot be compacted (see compact_locked). */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/g%u", db->path, gen);
+    uint64_t bytes = 0, posts = 0;
+    if (tree_bytes(path, &bytes) != 0)
+        return fsi_db_fail(db, FORUM_EIO, "%s: cannot measure: %s", path,
+                           strerror(errno));
+    char *recorded = NULL;
+    status = fsi_xdb_get_metadata(db->x, FSI_META_COMPACTED,
+                                  strlen(FSI_META_COMPACTED), &recorded,
+                                  NULL);
+    if (status == FORUM_OK && recorded[0] == '\0')
+        status = fsi_xdb_doccount(db->x, &posts);
+    if (status != FORUM_OK) {
+        free(recorded);
+        return fsi_db_fail_shim(db, status);
+    }
+    if (recorded[0] == '\0') {
+        *due = posts > 0; /* Never compacted: a first build. */
+    } else {
+        uint64_t baseline = strtoull(recorded, NULL, 10);
+        *due = bytes >= baseline * FSI_COMPACT_GROWTH;
+    }
+    free(recorded);
+    return FORUM_OK;
+}
+
+forum_status_t forum_db_compaction_due(forum_db_t *db, bool *due)
+{
+    if (due != NULL)
+        *due = false;
+    if (db == NULL || due == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    return fsi_db_leave(db, compaction_due_locked(db, due));
 }
 
 const char *forum_db_warning(const forum_db_t *db)

@@ -20,6 +20,7 @@ static const struct option long_options[] = {
     {"wait-lock", no_argument, NULL, 'w'},   /* Wait for another writer. */
     {"commit-every", required_argument, NULL, 'c'}, /* Files per commit. */
     {"compact", no_argument, NULL, 'C'},     /* Compact after indexing. */
+    {"no-compact", no_argument, NULL, 'N'},  /* Even when it is due. */
     {"jobs", required_argument, NULL, 'j'},  /* Shards of a new DB. */
     {"shards", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
@@ -47,7 +48,11 @@ static void usage(FILE *out)
 "                         the shards it was made with, and an explicit N\n"
 "                         that differs from them is an error\n"
 "  -C, --compact          then rewrite the database compactly (about half\n"
-"                         the size after a full build; searches go on)\n"
+"                         the size after a full build; searches go on);\n"
+"                         without -C this is done when it is due: after a\n"
+"                         first build, and once the database's files are\n"
+"                         twice their size after the last compaction\n"
+"      --no-compact       do not compact, even when it is due\n"
 "  -q, --quiet            report errors only, no warnings or summary\n"
 "  -v, --verbose          also name each file as it is indexed\n"
 "  -h, --help             show this help and exit\n"
@@ -125,7 +130,9 @@ int main(int argc, char **argv)
     forum_index_options_t opts;
     forum_index_options_init(&opts, FORUM_INDEX_OPTIONS_VERSION);
     int c;
-    bool compact = false;
+    /* Compaction: when due (the default), always (-C) or never. */
+    enum { COMPACT_WHEN_DUE, COMPACT_ALWAYS, COMPACT_NEVER } compact =
+        COMPACT_WHEN_DUE;
     unsigned jobs = 0; /* 0: one per CPU. */
     while ((c = getopt_long(argc, argv, "fwc:j:CqvhV", long_options, NULL)) !=
            -1) {
@@ -152,7 +159,8 @@ int main(int argc, char **argv)
             jobs = (unsigned)n;
             break;
         }
-        case 'C': compact = true; break;
+        case 'C': compact = COMPACT_ALWAYS; break;
+        case 'N': compact = COMPACT_NEVER; break;
         case 'q': cli.quiet = 1; break;
         case 'v': cli.verbose = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -167,7 +175,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (argc - optind < (compact ? 1 : 2)) {
+    if (argc - optind < (compact == COMPACT_ALWAYS ? 1 : 2)) {
         fprintf(stderr, PROGRAM ": need a database and at least one path\n"
                 "Usage: " PROGRAM " [OPTION]... DB PATH...\n"
 "       " PROGRAM " --compact [OPTION]... DB [PATH]...\n");
@@ -276,7 +284,16 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (compact && (exit_code == EXIT_OK || exit_code == EXIT_SKIPPED)) {
+    bool due = compact == COMPACT_ALWAYS;
+    if (compact == COMPACT_WHEN_DUE &&
+        (exit_code == EXIT_OK || exit_code == EXIT_SKIPPED)) {
+        status = forum_db_compaction_due(db, &due);
+        if (status != FORUM_OK) {
+            fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+            exit_code = exit_for(status);
+        }
+    }
+    if (due && (exit_code == EXIT_OK || exit_code == EXIT_SKIPPED)) {
         double compact_start = cli_now();
         status = forum_db_compact(db);
         if (status != FORUM_OK) {

@@ -324,6 +324,18 @@ FORUM_API forum_status_t forum_db_commit(forum_db_t *db);
  */
 FORUM_API forum_status_t forum_db_compact(forum_db_t *db);
 
+/**
+ * Whether forum_db_compact() is due: the database's files are twice
+ * their size after its last compaction (changes land in half-full
+ * blocks), or it was never compacted and holds posts (a first build). forum-index compacts when it is due, so an
+ * embedder that indexes can follow the same rule: index, commit, then
+ * compact if due. Measures the files on disk; cheap.
+ * @param[out] due  false on any failure.
+ * @return FORUM_OK; FORUM_EIO (the files cannot be measured);
+ *         FORUM_EINVAL (NULL argument); FORUM_ECLOSED.
+ */
+FORUM_API forum_status_t forum_db_compaction_due(forum_db_t *db, bool *due);
+
 /** Number of posts in the database (a writer counts its uncommitted
  *  changes). FORUM_OK, FORUM_EIO, FORUM_ECLOSED. */
 FORUM_API forum_status_t forum_db_post_count(forum_db_t *db,

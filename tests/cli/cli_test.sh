@@ -34,16 +34,30 @@ expect_in "$work/err" "0 indexed (0 threads, 0 posts, 0.0 MB of text), 28 unchan
 
 expect_exit 0 "compact" -- "$INDEX" --compact "$db"
 expect_in "$work/err" "compacted in" "compaction reported"
-checks=$((checks + 1)); [ -d "$db/g2" ] && [ ! -d "$db/g1" ] && grep -q "^auto g2" "$db/XAPIANDB" && ! grep -q "g1" "$db/XAPIANDB" || fail "compaction did not switch generations"
+checks=$((checks + 1)); [ -d "$db/g3" ] && [ ! -d "$db/g2" ] && grep -q "^auto g3" "$db/XAPIANDB" && ! grep -q "g2" "$db/XAPIANDB" || fail "compaction did not switch generations"
+
+# Compaction when due: a first build compacts (g1 -> g2 above), an
+# unchanged run does not, --no-compact never does, and a run that doubles
+# the files (every post re-indexed) does.
+expect_exit 0 "first build, --no-compact" -- "$INDEX" --no-compact "$work/nc" "$SAMPLES"
+checks=$((checks + 1)); grep -q "^auto g1" "$work/nc/XAPIANDB" && ! grep -q "compacted in" "$work/err" || fail "--no-compact compacted"
+expect_exit 0 "compaction due after a first build" -- "$INDEX" "$work/nc" "$SAMPLES"
+expect_in "$work/err" "compacted in" "a never compacted database is compacted"
+checks=$((checks + 1)); grep -q "^auto g2" "$work/nc/XAPIANDB" || fail "due compaction did not switch generations"
+expect_exit 0 "unchanged run" -- "$INDEX" "$work/nc" "$SAMPLES"
+checks=$((checks + 1)); grep -q "^auto g2" "$work/nc/XAPIANDB" && ! grep -q "compacted in" "$work/err" || fail "an unchanged run compacted"
+expect_exit 0 "re-index everything" -- "$INDEX" --force "$work/nc" "$SAMPLES"
+expect_in "$work/err" "compacted in" "a database whose files doubled is compacted"
+checks=$((checks + 1)); grep -q "^auto g3" "$work/nc/XAPIANDB" || fail "grown database not compacted"
 
 # Shards: -j N makes N shards that one search reads as one database. The
 # answers are those of a one-shard database, byte for byte, in every
 # output mode and sort (a thread's record lives in its own shard).
 expect_exit 0 "index into 3 shards" -- "$INDEX" -j 3 "$work/sh3" "$SAMPLES"
 expect_in "$work/err" "28 files: 28 indexed (28 threads, 524 posts" "sharded summary counts each file once"
-checks=$((checks + 1)); [ "$(grep -c "^auto g1/s" "$work/sh3/XAPIANDB")" -eq 3 ] || fail "-j 3 did not list 3 shards"
+checks=$((checks + 1)); [ "$(grep -c "^auto g2/s" "$work/sh3/XAPIANDB")" -eq 3 ] || fail "-j 3 did not list 3 shards (compacted after the first build)"
 expect_exit 0 "index into 1 shard" -- "$INDEX" -j 1 "$work/sh1" "$SAMPLES"
-checks=$((checks + 1)); grep -qx "auto g1" "$work/sh1/XAPIANDB" || fail "-j 1 is not one shard"
+checks=$((checks + 1)); grep -qx "auto g2" "$work/sh1/XAPIANDB" || fail "-j 1 is not one shard"
 for q in 川普 马斯克 关税 "author:李华" "board:news 美国" "floor:0" 的 "date:2025-04" a "川普 -floor:0"; do
   for opts in "-n 50" "--posts -n 500" "--sort date -n 100" "--sort floor --posts -n 30 -o 7" "--count"; do
     checks=$((checks + 1))
@@ -55,7 +69,7 @@ done
 expect_exit 0 "re-index 3 shards: nothing changed" -- "$INDEX" "$work/sh3" "$SAMPLES"
 expect_in "$work/err" "0 indexed (0 threads, 0 posts, 0.0 MB of text), 28 unchanged" "sharded incremental"
 expect_exit 0 "compact 3 shards" -- "$INDEX" --compact "$work/sh3"
-checks=$((checks + 1)); [ "$(grep -c "^auto g2/s" "$work/sh3/XAPIANDB")" -eq 3 ] || fail "compacting 3 shards did not keep 3"
+checks=$((checks + 1)); [ "$(grep -c "^auto g3/s" "$work/sh3/XAPIANDB")" -eq 3 ] || fail "compacting 3 shards did not keep 3"
 "$SEARCH" --json -n 50 "$work/sh3" 川普 >"$work/three" 2>&1
 "$SEARCH" --json -n 50 "$work/sh1" 川普 >"$work/one" 2>&1
 checks=$((checks + 1)); cmp -s "$work/one" "$work/three" || fail "compacted shards answer differently"
