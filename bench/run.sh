@@ -132,21 +132,35 @@ for e in $engines; do
     du -sk "$db" >"$run/$e.index.du"
     # Xapian-based indexes: table sizes, and the size after xapian-compact
     # (measured on a copy; the benchmark queries the index as built).
-    # forumsearch keeps its glass database in a generation directory named
-    # by the XAPIANDB stub ("auto g1").
-    glass=$db
+    # forumsearch keeps its glass databases (one per shard) in a
+    # generation directory its XAPIANDB stub lists ("auto g2/s0", ...):
+    # tables and compacted sizes are summed over the shards.
+    shards=$db
     if [ -f "$db/XAPIANDB" ]; then
-        glass="$db/$(awk '{print $2; exit}' "$db/XAPIANDB")"
+        shards=$(awk -v d="$db" '$1 == "auto" {print d "/" $2}' "$db/XAPIANDB")
     fi
-    if [ -f "$glass/iamglass" ]; then
-        (cd "$glass" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done) \
-            >"$run/$e.index.tables"
+    all_glass=1
+    for g in $shards; do [ -f "$g/iamglass" ] || all_glass=; done
+    if [ -n "$all_glass" ]; then
+        # table_sizes DIR...: "TABLE BYTES" lines summed over the DIRs.
+        table_sizes() {
+            for g in "$@"; do
+                (cd "$g" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done)
+            done | awk '{sum[$1] += $2} END {for (t in sum) print t, sum[t]}' | sort
+        }
+        # shellcheck disable=SC2086
+        table_sizes $shards >"$run/$e.index.tables"
         if command -v xapian-compact >/dev/null; then
             rm -rf "$db.compact"
-            if xapian-compact "$glass" "$db.compact" >/dev/null 2>"$run/$e.compact.err"; then
+            mkdir -p "$db.compact"
+            k=0 ok=1
+            for g in $shards; do
+                xapian-compact "$g" "$db.compact/s$k" >/dev/null 2>>"$run/$e.compact.err" || ok=
+                k=$((k + 1))
+            done
+            if [ -n "$ok" ]; then
                 du -sk "$db.compact" >"$run/$e.index.compact.du"
-                (cd "$db.compact" && for t in *.glass; do printf '%s %s\n' "${t%.glass}" "$(stat -c %s "$t")"; done) \
-                    >"$run/$e.index.compact.tables"
+                table_sizes "$db.compact"/s* >"$run/$e.index.compact.tables"
             fi
             rm -rf "$db.compact"
         fi
