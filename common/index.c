@@ -17,6 +17,7 @@
 #include "docdata.h"
 #include "fsi_input.h"
 #include "fsi_limits.h"
+#include "index_internal.h"
 #include "schema.h"
 #include "thread.h"
 
@@ -1488,4 +1489,41 @@ forum_status_t forum_index_options_init(forum_index_options_t *opts,
     forum_index_options_t defaults = FORUM_INDEX_OPTIONS_INIT;
     *opts = defaults;
     return FORUM_OK;
+}
+
+/* ---- For index_thread.c (index_internal.h) ------------------------- */
+
+const char *fsi_index_bad_name(const char *name)
+{
+    return bad_name(name);
+}
+
+forum_status_t fsi_index_thread_as(forum_db_t *db, fsi_thread_t *thread,
+                                   const char *rel,
+                                   const forum_index_options_t *opts,
+                                   forum_index_stats_t *stats)
+{
+    run_t run;
+    forum_status_t status = prepare_run(&run, db, opts, stats);
+    if (status == FORUM_OK) {
+        run.rel = rel;
+        run.display = rel;
+        run.owns_file = 1;
+        run.shard = shard_of(&run, thread->id);
+        run.x = fsi_xdb_shard(db->x, run.shard);
+        /* The thread replaces its earlier posts, from whatever file. */
+        fsi_make_key(&run.scratch, FSI_PREFIX_THREAD, thread->id,
+                     strlen(thread->id));
+        status = run.scratch.failed ? FORUM_ENOMEM
+                 : fsi_xdb_delete_by_term(run.x, run.scratch.data,
+                                          run.scratch.len);
+        if (status != FORUM_OK && status != FORUM_ENOMEM)
+            status = run_fail_shim(&run, status);
+        if (status == FORUM_OK)
+            status = index_thread(&run, thread);
+    }
+    if (status == FORUM_ENOMEM && db->error[0] == '\0')
+        fsi_db_fail(db, status, "out of memory");
+    finish_run(&run);
+    return status;
 }

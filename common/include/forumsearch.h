@@ -386,6 +386,68 @@ FORUM_API forum_status_t forum_db_index_buffer(
     forum_db_t *db, const char *name, const char *bytes, size_t len,
     const forum_index_options_t *opts, forum_index_stats_t *stats);
 
+/** One post of a thread handed over in memory (forum_db_index_thread()).
+ *  The strings are the caller's and only read during the call. */
+typedef struct forum_post_input {
+    int floor;            /**< 0 = the article, 1..1000000 = replies. */
+    const char *author;   /**< UTF-8, NUL-terminated; NULL or "" unknown. */
+    int64_t date;         /**< Unix seconds (years 1 to 9999), or
+                               INT64_MIN when unknown. */
+    const char *text;     /**< The post text, UTF-8, @p text_len bytes
+                               (no NUL byte among them). */
+    size_t text_len;
+} forum_post_input_t;
+
+#define FORUM_THREAD_INPUT_VERSION 1
+
+/** A whole thread handed over in memory: what a scraper has in hand. */
+typedef struct forum_thread_input {
+    unsigned int version;  /**< FORUM_THREAD_INPUT_VERSION. */
+    /** The thread id, as a path relative to an indexed root would give
+     *  it ("board/123"): not empty, not absolute, no "", "." or ".."
+     *  components. */
+    const char *id;
+    const char *title;     /**< Required, not empty; over 1 KiB is cut
+                                (a warning through opts->diag). */
+    /** NULL: the first component of @p id when it has a '/', else "". */
+    const char *board;
+    const char *source;    /**< Site or source line; NULL or "". */
+    int64_t date;          /**< Thread date for posts without one, or
+                                INT64_MIN. */
+    const forum_post_input_t *posts; /**< Any order; floors distinct. */
+    size_t n_posts;        /**< At least 1. */
+} forum_thread_input_t;
+
+/**
+ * Indexes one thread given as data, without a file: the same posts as
+ * forum_db_index_buffer() of an equivalent thread file named
+ * "ID.txt", and recorded as that file (forum_hit_t.path is "ID.txt";
+ * forum_db_remove() of FORUM_REMOVE_FILE "ID.txt" or FORUM_REMOVE_THREAD
+ * "ID" removes it). Every post previously indexed under the thread id,
+ * from any file, is replaced: floors missing from @p thread are gone.
+ * A post text over 1 MiB is cut, with a warning through opts->diag. The
+ * changes are pending until forum_db_commit() or forum_db_close().
+ *
+ * A call that fails on its input changes nothing and leaves a message
+ * naming the field (and post) at fault: no id or a bad one, no title,
+ * no posts, a floor out of range or given twice, a string that is not
+ * valid UTF-8 or holds a NUL byte, a date out of range, an unknown
+ * @p version. A database failure part way (disk full, out of memory) may
+ * leave the handle's pending changes partial, as forum_db_index_buffer().
+ * Progress callbacks are not called (one thread is one step).
+ *
+ * @param opts   NULL for the defaults; only diag is used.
+ * @param[out] stats  optional: threads 1, posts and text_bytes written,
+ *                    warnings; filled in even when the call fails.
+ * @return FORUM_OK; FORUM_EINVAL (bad input, read-only handle; the
+ *         message says which); FORUM_ECLOSED; FORUM_EIO; FORUM_ENOMEM.
+ *         Every failure leaves a message in forum_db_last_error().
+ *         Threads: like every call on @p db, under its lock.
+ */
+FORUM_API forum_status_t forum_db_index_thread(
+    forum_db_t *db, const forum_thread_input_t *thread,
+    const forum_index_options_t *opts, forum_index_stats_t *stats);
+
 /** What forum_db_remove() removes. */
 typedef enum forum_remove_kind {
     /** The posts indexed from one file: @p key is its path relative to
