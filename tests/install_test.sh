@@ -45,6 +45,31 @@ rm -rf "$work/db"
 echo "install_test: moved prefix: forum-index and forum-search run" \
      "(RUNPATH $runpath)"
 
+# 1b. The Python package (python/): Debian's python3 imports it from the
+# moved prefix and it finds the library installed with it (no
+# FORUMSEARCH_LIBRARY, no LD_LIBRARY_PATH). Not for a sanitized library,
+# which an uninstrumented interpreter cannot load without preloading.
+if [ -z "$extra" ] && [ -x /usr/bin/python3 ]; then
+  pkg=$(find "$prefix" -type d -name forumsearch -path '*-packages/*' | head -n 1)
+  [ -n "$pkg" ] || fail "no Python package installed under the prefix"
+  (unset FORUMSEARCH_LIBRARY; cd "$work" &&
+   PYTHONPATH=$(dirname "$pkg") /usr/bin/python3 - "$prefix" "$src/examples/threads" "$work/pydb" <<'PY'
+import sys
+import forumsearch
+prefix, samples, db_path = sys.argv[1:]
+assert forumsearch.__file__.startswith(prefix), forumsearch.__file__
+assert forumsearch.library_path.startswith(prefix), forumsearch.library_path
+with forumsearch.open(db_path, writable=True) as db:
+    db.index_path(samples)
+    hits = list(db.search("马斯克向川普"))
+assert hits and "马斯克向川普" in hits[0].snippet, hits
+PY
+  ) || fail "installed Python package: exit $?"
+  rm -rf "$work/pydb"
+  echo "install_test: Python package imported from the moved prefix" \
+       "(${pkg#"$prefix"/}) and searched"
+fi
+
 # A copy of the tree without the shared library, for static links.
 cp -R "$prefix" "$work/static"
 rm -f "$work/static/${libdir#"$prefix"/}"/libforumsearch.so*
