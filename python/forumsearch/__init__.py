@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from . import _lib
 from ._db import Database, Results, create, normalize, open
-from ._types import Diagnostic, Hit, IndexStats, Post
+from ._types import Diagnostic, Hit, IndexStats, Post, Thread, ThreadPost
 from .errors import (CancelledError, ClosedError, DatabaseIOError, Error,
                      InternalError, InvalidArgumentError, LockedError,
                      ModifiedError, NotFoundError, OutOfMemoryError,
@@ -57,7 +57,7 @@ from .errors import (CancelledError, ClosedError, DatabaseIOError, Error,
 
 __all__ = [
     "open", "create", "normalize", "Database", "Results", "Hit", "Post",
-    "IndexStats", "Diagnostic", "Error", "QueryError", "NotFoundError",
+    "IndexStats", "Diagnostic", "Thread", "ThreadPost", "Error", "QueryError", "NotFoundError",
     "LockedError", "ModifiedError", "ParseError", "OutOfMemoryError",
     "DatabaseIOError", "InvalidArgumentError", "InternalError",
     "CancelledError", "ClosedError", "library_version", "library_path",

@@ -11,7 +11,7 @@ from typing import (Any, Callable, Iterable, Iterator, List, Mapping,
 
 from . import _lib, _text
 from ._types import (DateLike, Diagnostic, Hit, IndexStats, Post, Text,
-                     date_from_unix, date_to_unix)
+                     Thread, ThreadPost, date_from_unix, date_to_unix)
 from .errors import (CancelledError, ClosedError, Error,
                      InvalidArgumentError, error_for)
 
@@ -142,6 +142,9 @@ class Database:
         self._cond = threading.Condition()
         self._calls = 0
         self._callback_thread: Optional[int] = None
+        # Queries freed by the thread running a callback: the C handle's
+        # lock is held by that very call, so they are freed after it.
+        self._deferred: List[int] = []
         mode = (_lib.DB_READ if not writable else
                 _lib.DB_WRITE_WAIT if wait else _lib.DB_WRITE)
         handle, err = c_void_p(), c_void_p()
@@ -221,6 +224,15 @@ class Database:
         if ptr is not None:
             lib.forum_db_destroy(ptr)
 
+    def _destroy_query(self, query: int) -> None:
+        """forum_query_destroy(), later when this thread is inside a
+        callback of this handle (it holds the handle's lock)."""
+        with self._cond:
+            if self._callback_thread == threading.get_ident():
+                self._deferred.append(query)
+                return
+        lib.forum_query_destroy(query)
+
     def __enter__(self) -> "Database":
         return self
 
@@ -234,9 +246,10 @@ class Database:
             self.discard()
 
     def __del__(self) -> None:
-        if getattr(self, "_ptr", None) is not None:
-            lib.forum_db_destroy(self._ptr)
-            self._ptr = None
+        ptr = getattr(self, "_ptr", None)
+        self._ptr = None
+        if ptr is not None and lib is not None:  # not at interpreter exit
+            lib.forum_db_destroy(ptr)
 
     def __repr__(self) -> str:
         state = "closed" if self._ptr is None else (
@@ -321,6 +334,66 @@ class Database:
                        _text.decode(raw), collapsed=not posts,
                        snippet=snippet)
 
+    def thread(self, id: Text, query: Optional[Text] = None) -> Thread:
+        """Reads every post of the thread ``id`` (a :attr:`Hit.thread`),
+        in floor order, from one revision of the database. With
+        ``query``, its words are marked in every post's whole text and in
+        the title (filters such as ``author:`` select nothing here).
+
+        Raises :class:`NotFoundError` when no post has that id,
+        :class:`QueryError` for a malformed query, and :class:`Error`
+        when the library predates reading threads.
+        """
+        if _lib.thread_open is None:
+            raise Error("libforumsearch %s cannot read threads (no "
+                        "forum_db_thread_open()); it needs a newer library"
+                        % lib.forum_version_string().decode())
+        raw_id = _bytes(id, "id")
+        raw_query = None if query is None else _bytes(query, "query",
+                                                      allow_nul=True)
+        query_ptr, thread_ptr = c_void_p(), c_void_p()
+        ptr = self._acquire()
+        try:
+            status = _lib.OK
+            if raw_query is not None:
+                status = lib.forum_query_create(byref(query_ptr), ptr,
+                                                raw_query, len(raw_query),
+                                                None)
+            if status == _lib.OK:
+                status = _lib.thread_open(byref(thread_ptr), ptr, raw_id,
+                                          query_ptr)
+            if status != _lib.OK:
+                raise self._fail(ptr, status)
+        finally:
+            if query_ptr.value:
+                lib.forum_query_destroy(query_ptr)
+            self._release()
+        try:
+            return self._read_thread(thread_ptr)
+        finally:
+            _lib.thread_destroy(thread_ptr)
+
+    @staticmethod
+    def _read_thread(thread_ptr: c_void_p) -> Thread:
+        info = _lib.thread_info(thread_ptr).contents
+        title = _str(info.title)
+        posts = []
+        post = POINTER(_lib.ThreadPost)()
+        while _lib.thread_next_post(thread_ptr, byref(post)) == _lib.OK:
+            p = post.contents
+            text = _text.decode(ctypes.string_at(p.text, p.text_len))
+            marks = [(p.marks[i].start, p.marks[i].end)
+                     for i in range(p.n_marks)]
+            posts.append(ThreadPost(p.floor, _str(p.author),
+                                    date_from_unix(p.date), text,
+                                    _text.spans_to_str(text, marks), p.index))
+        title_marks = [(info.title_marks[i].start, info.title_marks[i].end)
+                       for i in range(info.n_title_marks)]
+        return Thread(_str(info.thread_id), title, _str(info.board),
+                      _str(info.source), _str(info.path),
+                      date_from_unix(info.date),
+                      _text.spans_to_str(title, title_marks), posts)
+
     def count(self, query: Text, posts: bool = False) -> Tuple[int, int]:
         """(matching posts, distinct threads among them), exact."""
         with self.search(query, limit=0, posts=posts) as results:
@@ -344,6 +417,9 @@ class Database:
             finally:
                 with self._cond:
                     self._callback_thread = None
+                    deferred, self._deferred = self._deferred, []
+                for query in deferred:
+                    lib.forum_query_destroy(query)
             result = IndexStats._from_c(stats)
             if callbacks.exception is not None:
                 raise callbacks.exception
@@ -559,7 +635,7 @@ class Results:
         with self._lock:
             ptr, self._query_ptr = self._query_ptr, None
         if ptr is not None:
-            lib.forum_query_destroy(ptr)
+            self.database._destroy_query(ptr)
 
     def __enter__(self) -> "Results":
         return self
@@ -570,8 +646,8 @@ class Results:
     def __del__(self) -> None:
         ptr = getattr(self, "_query_ptr", None)
         if ptr is not None:
-            lib.forum_query_destroy(ptr)
             self._query_ptr = None
+            self.database._destroy_query(ptr)
 
     def __repr__(self) -> str:
         return "<forumsearch.Results %r: %d posts in %d threads>" % (

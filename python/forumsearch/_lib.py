@@ -117,6 +117,21 @@ class ThreadInput(Structure):
                 ("n_posts", c_size_t)]
 
 
+class ThreadInfo(Structure):
+    _fields_ = [("thread_id", c_char_p), ("title", c_char_p),
+                ("board", c_char_p), ("source", c_char_p),
+                ("path", c_char_p), ("date", c_int64),
+                ("n_posts", c_size_t), ("title_marks", POINTER(Span)),
+                ("n_title_marks", c_size_t)]
+
+
+class ThreadPost(Structure):
+    _fields_ = [("floor", c_int), ("author", c_char_p), ("date", c_int64),
+                ("text", c_void_p), ("text_len", c_size_t),
+                ("marks", POINTER(Span)), ("n_marks", c_size_t),
+                ("index", c_size_t)]
+
+
 db_p = c_void_p
 status_t = c_int
 
@@ -246,3 +261,13 @@ def optional(name: str, restype, argtypes):
         fn.restype = restype
         fn.argtypes = argtypes
     return fn
+
+
+# Reading a whole thread (forum_db_thread_open(), libforumsearch with
+# the thread reader): None when the library predates it.
+thread_open = optional("forum_db_thread_open", c_int,
+                       [POINTER(c_void_p), c_void_p, c_char_p, c_void_p])
+thread_info = optional("forum_thread_info", POINTER(ThreadInfo), [c_void_p])
+thread_next_post = optional("forum_thread_next_post", c_int,
+                            [c_void_p, POINTER(POINTER(ThreadPost))])
+thread_destroy = optional("forum_thread_destroy", None, [c_void_p])

@@ -130,3 +130,32 @@ class Diagnostic:
         kind = "error" if self.is_error else "warning"
         where = "%s:%d" % (self.path, self.line) if self.line else self.path
         return "%s: %s: %s" % (where, kind, self.message)
+
+
+@dataclass(frozen=True)
+class ThreadPost:
+    """One post of a :class:`Thread`, in floor order. ``highlights`` are
+    ``(start, end)`` str indices into ``text`` (the whole post) of the
+    query's matches, empty without a query."""
+    floor: int
+    author: str
+    date: Optional[_dt.datetime]
+    text: str = field(repr=False)
+    highlights: List[Tuple[int, int]]
+    index: int
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A whole thread read with :meth:`Database.thread`: every post, from
+    one revision of the database. ``date`` is the thread's (its last
+    reply, when the file says); ``title_highlights`` the query's matches
+    in ``title``."""
+    thread: str
+    title: str
+    board: str
+    source: str
+    path: str
+    date: Optional[_dt.datetime]
+    title_highlights: List[Tuple[int, int]]
+    posts: List[ThreadPost]

@@ -115,6 +115,12 @@ def test_callback_cannot_reenter(tmp_db):
         with pytest.raises(forumsearch.Error, match="callback"):
             db.index_path(SAMPLES, progress=progress)
         assert db.post_count() > 0  # usable afterwards
+        # A result set dropped inside a callback is freed after the call
+        # (the callback's thread holds the handle's lock).
+        kept = [db.search("川普")]
+        db.index_path(SAMPLES, force=True,
+                      progress=lambda done, total: kept.clear())
+        assert not kept and db.count("川普")[0] > 0
 
 
 # A thread file and the same thread as data.
