@@ -17,6 +17,12 @@ Searching::
             for start, end in hit.highlights:
                 print("  ", hit.snippet[start:end])   # str indices
 
+Reading a whole thread, the query's words marked::
+
+    thread = db.thread(hit.thread, "川普")
+    for post in thread.posts:          # floor order
+        print(post.floor, post.author, post.text)
+
 Indexing (a writer; a second writer raises LockedError)::
 
     with forumsearch.open("forum.db", writable=True) as db:

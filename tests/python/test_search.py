@@ -102,7 +102,7 @@ def test_snippet_chars_equal_cli(db, samples_db):
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
 def test_bad_query_raises_like_cli(db, samples_db, query):
-    _, err, code = run_search(samples_db, query, check_exit=(2,))
+    _, err, code = run_search(samples_db, query, check_exit=(5,))
     match = re.fullmatch(r"forum-search: bad query: (column (\d+): .*)\n",
                          err)
     assert match, err
