@@ -387,3 +387,20 @@ def test_corrupt_database(tmp_path):
         with forumsearch.open(path) as db:
             list(db.search("川普"))
     assert "Corrupt" in info.value.message
+
+
+def test_compact_and_estimates(tmp_db):
+    with forumsearch.open(tmp_db, writable=True) as db:
+        db.index_path(SAMPLES)
+        before = [as_cli(h, True) for h in db.search("川普 OR 显卡",
+                                                     limit=100)]
+        db.compact()
+        after = [as_cli(h, True) for h in db.search("川普 OR 显卡",
+                                                    limit=100)]
+        assert after == before and len(after) > 5
+        posts, threads = db.search("川普", exact_counts=False).counts
+        assert 0 < threads <= posts
+    with forumsearch.open(tmp_db) as db:
+        with pytest.raises(forumsearch.InvalidArgumentError):
+            db.compact()
+        assert db.warning == ""
