@@ -1,0 +1,173 @@
+/* forum-serve — the JSON API (api.h). */
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cliutil.h"
+
+static void json_text(FILE *out, const char *s)
+{
+    cli_json_string(out, s, strlen(s));
+}
+
+void serve_api_message(serve_reply_t *reply, int status,
+                       const char *message)
+{
+    serve_reply_open(reply, status, SERVE_TYPE_JSON);
+    if (reply->body == NULL)
+        return;
+    fputs("{\"error\":", reply->body);
+    json_text(reply->body, message);
+    fputs("}\n", reply->body);
+}
+
+void serve_api_error(serve_reply_t *reply, const serve_error_t *err)
+{
+    serve_reply_open(reply, err->http_status, SERVE_TYPE_JSON);
+    if (reply->body == NULL)
+        return;
+    fputs("{\"error\":", reply->body);
+    json_text(reply->body, err->message);
+    if (err->param[0]) {
+        fputs(",\"parameter\":", reply->body);
+        json_text(reply->body, err->param);
+    }
+    fputs("}\n", reply->body);
+}
+
+/* TEMPORARY: the same bytes as forum-search's print_json(), until the
+ * shared JSON writer of issue 13 lands in common/cli/. */
+static void json_field(FILE *out, const char *name, const char *value)
+{
+    fprintf(out, "\"%s\":", name);
+    json_text(out, value);
+    fputc(',', out);
+}
+
+static void json_marks(FILE *out, const char *name,
+                       const forum_snippet_t *snip)
+{
+    fprintf(out, "\"%s\":[", name);
+    for (size_t i = 0; i < snip->n_marks; i++)
+        fprintf(out, "%s[%zu,%zu]", i ? "," : "", snip->marks[i].start,
+                snip->marks[i].end);
+    fputc(']', out);
+}
+
+static void json_hit(FILE *out, bool collapsed, const forum_hit_t *hit,
+                     const forum_snippet_t *title,
+                     const forum_snippet_t *snip)
+{
+    char date[32];
+    cli_format_date(date, hit->date);
+    fprintf(out, "{\"rank\":%u,", hit->rank + 1);
+    json_field(out, "thread", hit->thread_id);
+    json_field(out, "title", hit->title);
+    json_field(out, "board", hit->board);
+    fprintf(out, "\"floor\":%d,", hit->floor);
+    json_field(out, "author", hit->author);
+    if (date[0])
+        json_field(out, "date", date);
+    else
+        fputs("\"date\":null,", out);
+    json_field(out, "source", hit->source);
+    json_field(out, "path", hit->path);
+    fprintf(out, "\"score\":%.6g,", hit->score);
+    if (collapsed)
+        fprintf(out, "\"thread_matches\":%llu,",
+                (unsigned long long)hit->thread_matches);
+    fputs("\"snippet\":", out);
+    cli_json_string(out, snip->text, snip->len);
+    fputc(',', out);
+    json_marks(out, "highlights", snip);
+    fputc(',', out);
+    json_marks(out, "title_highlights", title);
+    fputc('}', out);
+}
+
+void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
+                      const serve_params_t *params)
+{
+    serve_search_t search;
+    serve_error_t err;
+    if (serve_search_from_params(&search, params, true, &err) != 0) {
+        serve_api_error(reply, &err);
+        return;
+    }
+    if (search.q == NULL) {
+        serve_api_message(reply, 400, "q (the query) is required");
+        return;
+    }
+    forum_db_t *db = serve_dbpool_acquire(pool);
+    forum_query_t *query = NULL;
+    forum_results_t *results = NULL;
+    forum_status_t status = forum_query_create(&query, db, search.q,
+                                               search.q_len,
+                                               &search.options);
+    if (status == FORUM_OK)
+        status = forum_query_run(query, &results);
+    if (status != FORUM_OK) {
+        int http = serve_status_for(status);
+        serve_reply_open(reply, http, SERVE_TYPE_JSON);
+        if (reply->body) {
+            fputs("{\"error\":", reply->body);
+            json_text(reply->body, http == 500 ? "database error"
+                                               : forum_db_last_error(db));
+            if (status == FORUM_EQUERY)
+                fprintf(reply->body, ",\"column\":%zu",
+                        forum_db_last_error_column(db));
+            fputs("}\n", reply->body);
+        }
+        if (http == 500)
+            fprintf(stderr, "forum-serve: error: %s\n",
+                    forum_db_last_error(db));
+        if (http == 503)
+            reply->retry_after = 1;
+        goto out;
+    }
+    uint64_t posts, threads;
+    forum_results_counts(results, &posts, &threads);
+    serve_reply_open(reply, 200, SERVE_TYPE_JSON);
+    if (reply->body == NULL)
+        goto out;
+    FILE *body = reply->body;
+    fputs("{\"query\":", body);
+    cli_json_string(body, search.q, search.q_len);
+    fprintf(body, ",\"posts\":%llu,\"threads\":%llu,\"offset\":%zu,"
+            "\"limit\":%zu,\"hits\":[", (unsigned long long)posts,
+            (unsigned long long)threads, search.options.offset,
+            search.options.limit);
+    const forum_snippet_options_t snippet_options =
+        FORUM_SNIPPET_OPTIONS_INIT;
+    const forum_hit_t *hit;
+    size_t shown = 0;
+    while ((status = forum_results_next(results, &hit)) == FORUM_OK) {
+        forum_snippet_t *snip = NULL, *title = NULL;
+        status = forum_results_snippet(results, hit, &snippet_options,
+                                       &snip);
+        if (status == FORUM_OK)
+            status = forum_results_title(results, hit, &title);
+        if (status != FORUM_OK) {
+            forum_snippet_destroy(snip);
+            break;
+        }
+        fputs(shown++ ? ",\n" : "\n", body);
+        json_hit(body, search.options.collapse_threads, hit, title, snip);
+        forum_snippet_destroy(title);
+        forum_snippet_destroy(snip);
+    }
+    if (status != FORUM_ITER_DONE) {
+        fprintf(stderr, "forum-serve: error: %s\n",
+                forum_db_last_error(db));
+        fclose(reply->body);
+        free(reply->data);
+        serve_api_message(reply, serve_status_for(status),
+                          "database error");
+        goto out;
+    }
+    fputs(shown ? "\n]}\n" : "]}\n", body);
+out:
+    forum_query_destroy(query);
+    serve_dbpool_release(pool, db);
+}
