@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cliutil.h"
+#include "hit_json.h"
 
 static void json_text(FILE *out, const char *s)
 {
@@ -34,56 +35,6 @@ void serve_api_error(serve_reply_t *reply, const serve_error_t *err)
         json_text(reply->body, err->param);
     }
     fputs("}\n", reply->body);
-}
-
-/* TEMPORARY: the same bytes as forum-search's print_json(), until the
- * shared JSON writer of issue 13 lands in common/cli/. */
-static void json_field(FILE *out, const char *name, const char *value)
-{
-    fprintf(out, "\"%s\":", name);
-    json_text(out, value);
-    fputc(',', out);
-}
-
-static void json_marks(FILE *out, const char *name,
-                       const forum_snippet_t *snip)
-{
-    fprintf(out, "\"%s\":[", name);
-    for (size_t i = 0; i < snip->n_marks; i++)
-        fprintf(out, "%s[%zu,%zu]", i ? "," : "", snip->marks[i].start,
-                snip->marks[i].end);
-    fputc(']', out);
-}
-
-static void json_hit(FILE *out, bool collapsed, const forum_hit_t *hit,
-                     const forum_snippet_t *title,
-                     const forum_snippet_t *snip)
-{
-    char date[32];
-    cli_format_date(date, hit->date);
-    fprintf(out, "{\"rank\":%u,", hit->rank + 1);
-    json_field(out, "thread", hit->thread_id);
-    json_field(out, "title", hit->title);
-    json_field(out, "board", hit->board);
-    fprintf(out, "\"floor\":%d,", hit->floor);
-    json_field(out, "author", hit->author);
-    if (date[0])
-        json_field(out, "date", date);
-    else
-        fputs("\"date\":null,", out);
-    json_field(out, "source", hit->source);
-    json_field(out, "path", hit->path);
-    fprintf(out, "\"score\":%.6g,", hit->score);
-    if (collapsed)
-        fprintf(out, "\"thread_matches\":%llu,",
-                (unsigned long long)hit->thread_matches);
-    fputs("\"snippet\":", out);
-    cli_json_string(out, snip->text, snip->len);
-    fputc(',', out);
-    json_marks(out, "highlights", snip);
-    fputc(',', out);
-    json_marks(out, "title_highlights", title);
-    fputc('}', out);
 }
 
 void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
@@ -153,7 +104,8 @@ void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
             break;
         }
         fputs(shown++ ? ",\n" : "\n", body);
-        json_hit(body, search.options.collapse_threads, hit, title, snip);
+        cli_hit_json(body, hit, title, snip,
+                     search.options.collapse_threads);
         forum_snippet_destroy(title);
         forum_snippet_destroy(snip);
     }

@@ -159,8 +159,13 @@ static void on_completed(void *cls, struct MHD_Connection *connection,
         at = log_escaped(line, at, sizeof line, req->uri, LOG_URI_BYTES);
         line[at++] = ' ';
         at = log_escaped(line, at, sizeof line, req->version, 16);
-        snprintf(line + at, sizeof line - at, "\" %d %zu %.1fms%s\n",
-                 req->status ? req->status : 0, req->bytes,
+        /* Status "-": libmicrohttpd refused the request itself (a
+         * header too large), before our handler saw it. */
+        char status[8] = "-";
+        if (req->status)
+            snprintf(status, sizeof status, "%d", req->status);
+        snprintf(line + at, sizeof line - at, "\" %s %zu %.1fms%s\n",
+                 status, req->bytes,
                  (cli_now() - req->started) * 1000.0,
                  how == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
                  : how == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
@@ -384,6 +389,11 @@ void serve_server_quiesce(serve_server_t *server)
     if (server->quiesced)
         return;
     server->listener = MHD_quiesce_daemon(server->daemon);
+    /* Quiesced, the socket still listens, and the kernel would queue
+     * connections no one accepts: shut it down, so that they are
+     * refused at once (closed only after the threads are gone). */
+    if (server->listener != MHD_INVALID_SOCKET)
+        shutdown(server->listener, SHUT_RDWR);
     server->quiesced = true;
 }
 

@@ -59,9 +59,10 @@ static const char *printable_key(const char *key)
 }
 
 /* Decodes s[0, len) (%HH and '+') into a new NUL-terminated string.
- * what names the part for messages ("q", or "a parameter name"). */
+ * what names the part for messages ("q", or "a parameter name"), param
+ * the parameter at fault ("" for a name). */
 static int decode(char **out, size_t *out_len, const char *s, size_t len,
-                  const char *what, serve_error_t *err)
+                  const char *what, const char *param, serve_error_t *err)
 {
     *out = NULL;
     char *text = malloc(len + 1);
@@ -81,7 +82,7 @@ static int decode(char **out, size_t *out_len, const char *s, size_t len,
             int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 free(text);
-                return fail(err, what, "%s: '%%' must be followed by two "
+                return fail(err, param, "%s: '%%' must be followed by two "
                             "hexadecimal digits", what);
             }
             c = (char)(hi * 16 + lo);
@@ -89,7 +90,7 @@ static int decode(char **out, size_t *out_len, const char *s, size_t len,
         }
         if (c == '\0') {
             free(text);
-            return fail(err, what, "%s: a NUL byte (%%00) is not allowed",
+            return fail(err, param, "%s: a NUL byte (%%00) is not allowed",
                         what);
         }
         text[n++] = c;
@@ -97,7 +98,7 @@ static int decode(char **out, size_t *out_len, const char *s, size_t len,
     text[n] = '\0';
     if (!valid_utf8(text, n)) {
         free(text);
-        return fail(err, what, "%s is not valid UTF-8", what);
+        return fail(err, param, "%s is not valid UTF-8", what);
     }
     *out = text;
     *out_len = n;
@@ -142,19 +143,27 @@ int serve_params_parse(serve_params_t *out, const char *query, size_t len,
                 return fail(err, "", "more than %d parameters",
                             SERVE_MAX_PARAMS);
             }
+            if (key_len > 3 * (size_t)SERVE_MAX_KEY_BYTES) {
+                serve_params_free(out);
+                return fail(err, "", "a parameter name is longer than %d "
+                            "bytes", SERVE_MAX_KEY_BYTES);
+            }
             char *key, *value;
             size_t decoded_key_len, value_len;
             if (decode(&key, &decoded_key_len, pair, key_len,
-                       "a parameter name", err) != 0) {
+                       "a parameter name", "", err) != 0) {
                 serve_params_free(out);
                 return -1;
             }
             const char *raw_value = eq ? eq + 1 : pair + pair_len;
             size_t raw_value_len = (size_t)(pair + pair_len - raw_value);
-            if (decoded_key_len == 0) {
+            if (decoded_key_len == 0 ||
+                decoded_key_len > SERVE_MAX_KEY_BYTES) {
                 free(key);
                 serve_params_free(out);
-                return fail(err, "", "a parameter has no name");
+                return fail(err, "", decoded_key_len ? "a parameter name is "
+                            "longer than %d bytes" : "a parameter has no "
+                            "name", SERVE_MAX_KEY_BYTES);
             }
             if (serve_params_get(out, key) != NULL) {
                 fail(err, printable_key(key), "parameter \"%s\" is given "
@@ -174,7 +183,7 @@ int serve_params_parse(serve_params_t *out, const char *query, size_t len,
                 return -1;
             }
             if (decode(&value, &value_len, raw_value, raw_value_len,
-                       printable_key(key), err) != 0) {
+                       printable_key(key), printable_key(key), err) != 0) {
                 free(key);
                 serve_params_free(out);
                 return -1;

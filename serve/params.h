@@ -17,6 +17,7 @@
 #define SERVE_MAX_LIMIT 100           /* Hits in one answer. */
 #define SERVE_MAX_WINDOW 10000        /* offset + limit: deeper pages cost
                                          a ranking of that many hits. */
+#define SERVE_MAX_KEY_BYTES 64       /* A parameter's name. */
 #define SERVE_MAX_PARAMS 16           /* key=value pairs in one request. */
 #define SERVE_DEFAULT_LIMIT 10
 

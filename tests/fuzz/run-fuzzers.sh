@@ -15,7 +15,7 @@
 #
 # Environment: FUZZ_BUILD_DIR (default build-fuzz at the top of the
 # repository), FUZZ_JOBS (targets run in parallel, default 2),
-# FUZZ_TARGETS (default: all five).
+# FUZZ_TARGETS (default: all six).
 set -eu
 seconds=${1:-60}
 case $seconds in
@@ -25,7 +25,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/fuzz
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 jobs=${FUZZ_JOBS:-2}
-targets=${FUZZ_TARGETS:-"thread_parse jsonl analyze query_parse highlight"}
+targets=${FUZZ_TARGETS:-"thread_parse jsonl analyze query_parse highlight serve_params"}
 
 CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$top" -B "$build" \
   -DFORUMSEARCH_FUZZ=ON -DFORUMSEARCH_SANITIZE=ON \
