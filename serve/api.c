@@ -1,6 +1,7 @@
 /* forum-serve — the JSON API (api.h). */
 #include "api.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,29 @@ void serve_api_error(serve_reply_t *reply, const serve_error_t *err)
     fputs("}\n", reply->body);
 }
 
+/* Answers a failed library call on db: the status code for it, the
+ * library's message (a database failure is logged, not shown: it may
+ * name server paths), the column of a query error. */
+static void api_failure(serve_reply_t *reply, forum_db_t *db,
+                        forum_status_t status)
+{
+    int http = serve_status_for(status);
+    serve_reply_open(reply, http, SERVE_TYPE_JSON);
+    if (http == 500)
+        fprintf(stderr, "forum-serve: error: %s\n", forum_db_last_error(db));
+    if (http == 503)
+        reply->retry_after = 1;
+    if (reply->body == NULL)
+        return;
+    fputs("{\"error\":", reply->body);
+    json_text(reply->body, http == 500 ? "database error"
+                                       : forum_db_last_error(db));
+    if (status == FORUM_EQUERY)
+        fprintf(reply->body, ",\"column\":%zu",
+                forum_db_last_error_column(db));
+    fputs("}\n", reply->body);
+}
+
 void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
                       const serve_params_t *params)
 {
@@ -59,22 +83,7 @@ void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
     if (status == FORUM_OK)
         status = forum_query_run(query, &results);
     if (status != FORUM_OK) {
-        int http = serve_status_for(status);
-        serve_reply_open(reply, http, SERVE_TYPE_JSON);
-        if (reply->body) {
-            fputs("{\"error\":", reply->body);
-            json_text(reply->body, http == 500 ? "database error"
-                                               : forum_db_last_error(db));
-            if (status == FORUM_EQUERY)
-                fprintf(reply->body, ",\"column\":%zu",
-                        forum_db_last_error_column(db));
-            fputs("}\n", reply->body);
-        }
-        if (http == 500)
-            fprintf(stderr, "forum-serve: error: %s\n",
-                    forum_db_last_error(db));
-        if (http == 503)
-            reply->retry_after = 1;
+        api_failure(reply, db, status);
         goto out;
     }
     uint64_t posts, threads;
@@ -120,6 +129,50 @@ void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
     }
     fputs(shown ? "\n]}\n" : "]}\n", body);
 out:
+    forum_query_destroy(query);
+    serve_dbpool_release(pool, db);
+}
+
+void serve_api_thread(serve_reply_t *reply, serve_dbpool_t *pool,
+                      const serve_params_t *params)
+{
+    serve_thread_t request;
+    serve_error_t err;
+    if (serve_thread_from_params(&request, params, true, &err) != 0) {
+        serve_api_error(reply, &err);
+        return;
+    }
+    forum_db_t *db = serve_dbpool_acquire(pool);
+    forum_query_t *query = NULL;
+    forum_thread_t *thread = NULL;
+    forum_status_t status = FORUM_OK;
+    if (request.q)
+        status = forum_query_create(&query, db, request.q, request.q_len,
+                                    NULL);
+    if (status == FORUM_OK)
+        status = forum_db_thread_open(&thread, db, request.id, query);
+    if (status == FORUM_ENOTFOUND) {
+        /* Our own words: the library's message names the database's
+         * path on the server. */
+        serve_reply_open(reply, 404, SERVE_TYPE_JSON);
+        if (reply->body) {
+            fputs("{\"error\":\"no such thread\",\"id\":", reply->body);
+            cli_json_string(reply->body, request.id, request.id_len);
+            fputs("}\n", reply->body);
+        }
+        goto out;
+    }
+    if (status != FORUM_OK) {
+        api_failure(reply, db, status);
+        goto out;
+    }
+    serve_reply_open(reply, 200, SERVE_TYPE_JSON);
+    if (reply->body) {
+        cli_thread_json(reply->body, thread, INT_MIN, INT_MAX);
+        fputc('\n', reply->body);
+    }
+out:
+    forum_thread_destroy(thread);
     forum_query_destroy(query);
     serve_dbpool_release(pool, db);
 }

@@ -12,6 +12,13 @@
 void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
                       const serve_params_t *params);
 
+/* ?id=THREAD[&q=QUERY]: the thread in floor order, as `forum-search
+ * --thread ID --json DB [QUERY]` prints it, the query's words marked.
+ * 404 for a thread id that is not in the database (ids are keys in the
+ * index, never paths: nothing is read from the file system). */
+void serve_api_thread(serve_reply_t *reply, serve_dbpool_t *pool,
+                      const serve_params_t *params);
+
 /* {"error":…,"parameter":…} with err's status. */
 void serve_api_error(serve_reply_t *reply, const serve_error_t *err);
 

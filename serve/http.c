@@ -235,12 +235,25 @@ static void route(serve_server_t *server, const request_t *req,
         serve_page_style(reply);
         return;
     }
-    bool search_page = path_is(uri, path_len, "/");
-    bool api_search = path_is(uri, path_len, "/api/search");
-    if (!search_page && !api_search) {
+    typedef void (*handler_fn)(serve_reply_t *, serve_dbpool_t *,
+                               const serve_params_t *);
+    static const struct {
+        const char *path;
+        handler_fn handler;
+    } routes[] = {
+        {"/", serve_page_search},
+        {"/thread", serve_page_thread},
+        {"/api/search", serve_api_search},
+        {"/api/thread", serve_api_thread},
+    };
+    handler_fn handler = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+        if (path_is(uri, path_len, routes[i].path))
+            handler = routes[i].handler;
+    if (handler == NULL) {
         if (api)
             serve_api_message(reply, 404, "no such API: the API is "
-                              "/api/search?q=…");
+                              "/api/search?q=… and /api/thread?id=…");
         else
             serve_page_message(reply, 404, "没有这个页面。");
         return;
@@ -255,10 +268,7 @@ static void route(serve_server_t *server, const request_t *req,
             serve_page_message(reply, err.http_status, err.message);
         return;
     }
-    if (api_search)
-        serve_api_search(reply, server->pool, &params);
-    else
-        serve_page_search(reply, server->pool, &params);
+    handler(reply, server->pool, &params);
     serve_params_free(&params);
 }
 

@@ -52,7 +52,14 @@ static const char style_css[] =
     "nav.pager a{padding:.4rem .2rem}\n"
     ".help{font-size:.9rem;color:var(--dim)}\n"
     ".help code{color:var(--fg)}\n"
-    "table.help td{padding:.1rem .75rem .1rem 0;vertical-align:top}\n";
+    "table.help td{padding:.1rem .75rem .1rem 0;vertical-align:top}\n"
+    "h2.thread-title{font-size:1.2rem;margin:.5rem 0 .25rem}\n"
+    "section.post{padding:.6rem .5rem;border-bottom:1px solid var(--line);"
+    "scroll-margin-top:.5rem}\n"
+    "section.post:target{background:color-mix(in srgb,var(--mark) 25%,"
+    "transparent);border-left:3px solid var(--mark)}\n"
+    "section.post .text{white-space:pre-wrap;margin:.2rem 0 0}\n"
+    ".meta a{color:inherit}\n";
 
 void serve_page_style(serve_reply_t *reply)
 {
@@ -139,19 +146,48 @@ static void search_help(FILE *out)
           "全角与半角、大小写视为相同。</p>\n", out);
 }
 
-/* Writes a snippet with its marks in <mark>. */
-static void marked(FILE *out, const forum_snippet_t *snip)
+/* Writes text with the byte ranges marks in <mark>. */
+static void marked_text(FILE *out, const char *text, size_t len,
+                        const forum_span_t *marks, size_t n_marks)
 {
     size_t pos = 0;
-    for (size_t i = 0; i < snip->n_marks; i++) {
-        serve_html(out, snip->text + pos, snip->marks[i].start - pos);
+    for (size_t i = 0; i < n_marks; i++) {
+        if (marks[i].start < pos || marks[i].end > len)
+            continue; /* Never out of order or range; never trusted. */
+        serve_html(out, text + pos, marks[i].start - pos);
         fputs("<mark>", out);
-        serve_html(out, snip->text + snip->marks[i].start,
-                   snip->marks[i].end - snip->marks[i].start);
+        serve_html(out, text + marks[i].start,
+                   marks[i].end - marks[i].start);
         fputs("</mark>", out);
-        pos = snip->marks[i].end;
+        pos = marks[i].end;
     }
-    serve_html(out, snip->text + pos, snip->len - pos);
+    serve_html(out, text + pos, len - pos);
+}
+
+static void marked(FILE *out, const forum_snippet_t *snip)
+{
+    marked_text(out, snip->text, snip->len, snip->marks, snip->n_marks);
+}
+
+/* "2025-05-30 02:10 UTC" in a <time>, or nothing for an unknown date. */
+static void date_html(FILE *out, int64_t when, const char *before)
+{
+    char date[32];
+    cli_format_date(date, when);
+    if (!date[0])
+        return;
+    date[10] = ' ';
+    date[16] = '\0';
+    fprintf(out, "%s<time datetime=\"%.10sT%sZ\">%s UTC</time>", before,
+            date, date + 11, date);
+}
+
+static void floor_html(FILE *out, int floor)
+{
+    if (floor == 0)
+        fputs("楼主", out);
+    else
+        fprintf(out, "%d 楼", floor);
 }
 
 /* A link back to this page with the same search and another offset
@@ -192,22 +228,12 @@ static void hit_html(FILE *out, const serve_search_t *search,
         fputs("]</span>", out);
     }
     fputs("</h2>\n<p class=\"meta\">", out);
-    if (hit->floor == 0)
-        fputs("楼主", out);
-    else
-        fprintf(out, "%d 楼", hit->floor);
+    floor_html(out, hit->floor);
     if (hit->author[0]) {
         fputs(" · ", out);
         html_str(out, hit->author);
     }
-    char date[32];
-    cli_format_date(date, hit->date);
-    if (date[0]) {
-        date[10] = ' ';
-        date[16] = '\0';
-        fprintf(out, " · <time datetime=\"%.10sT%sZ\">%s UTC</time>", date,
-                date + 11, date);
-    }
+    date_html(out, hit->date, " · ");
     if (search->options.collapse_threads && hit->thread_matches > 1)
         fprintf(out, " · 本主题 %llu 帖匹配",
                 (unsigned long long)hit->thread_matches);
@@ -384,6 +410,95 @@ void serve_page_search(serve_reply_t *reply, serve_dbpool_t *pool,
     pager(out, &search, total);
     page_end(out);
 out:
+    forum_query_destroy(query);
+    serve_dbpool_release(pool, db);
+}
+
+void serve_page_thread(serve_reply_t *reply, serve_dbpool_t *pool,
+                       const serve_params_t *params)
+{
+    serve_thread_t request;
+    serve_error_t err;
+    if (serve_thread_from_params(&request, params, false, &err) != 0) {
+        serve_page_message(reply, err.http_status, err.message);
+        return;
+    }
+    forum_db_t *db = serve_dbpool_acquire(pool);
+    forum_query_t *query = NULL;
+    forum_thread_t *thread = NULL;
+    /* The query only marks words here; one that does not parse (edited
+     * by hand) leaves the thread unmarked rather than hidden. */
+    if (request.q && forum_query_create(&query, db, request.q,
+                                        request.q_len, NULL) != FORUM_OK)
+        query = NULL;
+    forum_status_t status = forum_db_thread_open(&thread, db, request.id,
+                                                 query);
+    if (status != FORUM_OK) {
+        if (status == FORUM_ENOTFOUND) {
+            serve_page_message(reply, 404, "没有这个主题。");
+        } else {
+            fprintf(stderr, "forum-serve: error: %s\n",
+                    forum_db_last_error(db));
+            serve_page_message(reply, serve_status_for(status),
+                               "主题暂时无法显示，请稍后再试。");
+            reply->retry_after = reply->status == 503 ? 1 : 0;
+        }
+        goto out;
+    }
+    const forum_thread_info_t *info = forum_thread_info(thread);
+    serve_reply_open(reply, 200, SERVE_TYPE_HTML);
+    FILE *out = reply->body;
+    if (out == NULL)
+        goto out;
+    const char *title = info->title[0] ? info->title : info->thread_id;
+    page_begin(out, title, strlen(title));
+    serve_search_t search = {request.q, request.q_len,
+                             FORUM_SEARCH_OPTIONS_INIT};
+    search_form(out, &search);
+    if (request.q) {
+        fputs("<p><a href=\"./?q=", out);
+        serve_url_component(out, request.q, request.q_len);
+        fputs("\">« 返回搜索结果</a></p>\n", out);
+    }
+    fputs("<h2 class=\"thread-title\">", out);
+    if (info->title[0])
+        marked_text(out, info->title, strlen(info->title), info->title_marks,
+                    info->n_title_marks);
+    else
+        html_str(out, info->thread_id);
+    fputs("</h2>\n<p class=\"meta\">", out);
+    if (info->board[0]) {
+        fputs("[", out);
+        html_str(out, info->board);
+        fputs("] · ", out);
+    }
+    if (info->source[0]) {
+        html_str(out, info->source);
+        fputs(" · ", out);
+    }
+    fprintf(out, "%zu 帖", info->n_posts);
+    date_html(out, info->date, " · 最新回复 ");
+    fputs("</p>\n", out);
+    const forum_post_t *post;
+    while ((status = forum_thread_next_post(thread, &post)) == FORUM_OK) {
+        fprintf(out, "<section class=\"post\" id=\"f%d\">\n"
+                "<p class=\"meta\"><a href=\"#f%d\">", post->floor,
+                post->floor);
+        floor_html(out, post->floor);
+        fputs("</a>", out);
+        if (post->author[0]) {
+            fputs(" · ", out);
+            html_str(out, post->author);
+        }
+        date_html(out, post->date, " · ");
+        fputs("</p>\n<div class=\"text\">", out);
+        marked_text(out, post->text, post->text_len, post->marks,
+                    post->n_marks);
+        fputs("</div>\n</section>\n", out);
+    }
+    page_end(out);
+out:
+    forum_thread_destroy(thread);
     forum_query_destroy(query);
     serve_dbpool_release(pool, db);
 }

@@ -16,6 +16,12 @@
 void serve_page_search(serve_reply_t *reply, serve_dbpool_t *pool,
                        const serve_params_t *params);
 
+/* GET /thread?id=THREAD[&q=QUERY]: the whole thread in floor order,
+ * the query's words marked, each post anchored as #fFLOOR (the search
+ * page links there). 404 for an unknown thread. */
+void serve_page_thread(serve_reply_t *reply, serve_dbpool_t *pool,
+                       const serve_params_t *params);
+
 /* An error page with status (404, 405, 400…) and a sentence. */
 void serve_page_message(serve_reply_t *reply, int status,
                         const char *message);

@@ -244,7 +244,7 @@ for q in BAD:
     status, hdrs, body = server.get(api_path(q))
     cli = run(SEARCH, "--json", db, q)
     m = re.search(rb"bad query: (column (\d+): .*)", cli.stderr)
-    if not check(cli.returncode == 2 and m, "%r: forum-search refuses it "
+    if not check(cli.returncode == 5 and m, "%r: forum-search refuses it "
                  "(%s)" % (q, cli.stderr)):
         continue
     check(status == 400, "%r: status %d" % (q, status))
@@ -354,7 +354,7 @@ class Tags(html.parser.HTMLParser):
 ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "body", "header",
                 "h1", "h2", "a", "form", "input", "button", "div", "label",
                 "select", "option", "p", "ol", "li", "mark", "span", "time",
-                "nav", "table", "tr", "td", "code", "main"}
+                "nav", "table", "tr", "td", "code", "main", "section"}
 
 
 def page(path):
@@ -411,6 +411,91 @@ hit = json.loads(body)["hits"][0]
 check(hit["title"] == EVIL_TITLE, "the API gives the title as it is")
 
 section("page, escaping, CSP")
+# ---- Threads: /api/thread is forum-search --thread ID --json; the page. --
+def expected_marks(doc):
+    """The marked substrings, in page order, from the JSON's offsets."""
+    title = doc["title"].encode()
+    marks = [title[s:e].decode() for s, e in doc["title_highlights"]]
+    for post in doc["posts"]:
+        text = post["text"].encode()
+        marks += [text[s:e].decode() for s, e in post["highlights"]]
+    return marks
+
+
+for tid, q in [("life/0003_wang-xiaoming-wedding", None),
+               ("life/0003_wang-xiaoming-wedding", "婚礼"),
+               ("news/0001_musk-doge-exit", "川普 OR 马斯克"),
+               ("taiwan/0006_tariff-taiwan-32", "关税"),   # Traditional text
+               ("evil/0001_script", "川普 script"),
+               ("evil/0001_script", None)]:
+    params = {"id": tid}
+    if q:
+        params["q"] = q
+    what = "thread %s %r" % (tid, q)
+    status, hdrs, body = server.get("/api/thread?" +
+                                    urllib.parse.urlencode(params))
+    cli = run(SEARCH, "--thread", tid, "--json", db, *([q] if q else []))
+    check(cli.returncode == 0 and status == 200 and body == cli.stdout,
+          "%s: /api/thread differs from forum-search --thread --json:\n"
+          "  serve: %r\n  cli:   %r" % (what, body[:120], cli.stdout[:120]))
+    check(hdrs.get("content-security-policy") == CSP, "%s: CSP" % what)
+    doc = json.loads(body)
+    status, hdrs, text, parsed = page("/thread?" +
+                                      urllib.parse.urlencode(params))
+    check(status == 200, "%s: page status %d" % (what, status))
+    anchors = [v for k, v in parsed.attrs if k == "id"]
+    check(anchors == ["f%d" % p["floor"] for p in doc["posts"]],
+          "%s: one #fN anchor per post in floor order" % what)
+    check(parsed.marks == expected_marks(doc), "%s: marks %s, want %s" %
+          (what, parsed.marks[:5], expected_marks(doc)[:5]))
+    check(not q or parsed.marks, "%s: something is marked" % what)
+    check(set(parsed.tags) <= ALLOWED_TAGS, "%s: tags %s" %
+          (what, set(parsed.tags) - ALLOWED_TAGS))
+    check(not any(n.startswith("on") for n, _ in parsed.attrs),
+          "%s: an on* attribute" % what)
+    check("<script" not in text.lower() and "<iframe" not in text.lower()
+          and "<img" not in text.lower(), "%s: raw markup" % what)
+status, _, text, parsed = page("/thread?id=evil/0001_script")
+check(EVIL_TITLE in "".join(parsed.text) and "<b>坏人</b>" in
+      "".join(parsed.text), "the hostile thread's title and author shown as text")
+# A hit's link opens its thread at its floor.
+_, _, text, parsed = page("/?" + urllib.parse.urlencode({"q": "川普",
+                                                         "posts": "1"}))
+links = [v for k, v in parsed.attrs if k == "href" and
+         v.startswith("thread?id=")]
+check(len(links) > 1, "hit links")
+for link in links:
+    target, _, floor = link.partition("#")
+    status, _, ttext, tparsed = page("/" + target)
+    check(status == 200 and ("id", floor) in tparsed.attrs and
+          "<mark>川普</mark>" in ttext, "%s: the thread at #%s, marked" %
+          (link, floor))
+# Bad thread requests.
+for path, want, param in [
+        ("/api/thread", 400, "id"), ("/api/thread?id=", 400, "id"),
+        ("/api/thread?id=a%00b", 400, "id"),
+        ("/api/thread?id=%ff", 400, "id"),
+        ("/api/thread?id=x&bogus=1", 400, "bogus"),
+        ("/api/thread?id=x&id=y", 400, "id"),
+        ("/api/thread?id=../../etc/passwd", 404, None),
+        ("/api/thread?id=%2Fetc%2Fpasswd", 404, None),
+        ("/api/thread?id=..%2F..%2F..%2Fetc%2Fpasswd", 404, None),
+        ("/api/thread?id=life/0003_wang-xiaoming-wedding&q=%22", 400, None)]:
+    status, hdrs, body = server.get(path)
+    doc = json.loads(body)
+    check(status == want and doc.get("parameter") == param and
+          b"root:" not in body and db.encode() not in body,
+          "%s: %d %s, want %d %s" % (path, status, doc, want, param))
+    if want == 404:
+        check(doc.get("error") == "no such thread" and "id" in doc,
+              "%s: 404 body %s" % (path, doc))
+status, _, body = server.get("/api/thread?id=life/0003_wang-xiaoming-wedding"
+                             "&q=%22")
+check(json.loads(body).get("column") == 1, "a bad q on a thread: its column")
+status, hdrs, body = server.get("/thread?id=no/such-thread")
+check(status == 404 and hdrs["content-type"].startswith("text/html"),
+      "unknown thread page: 404")
+section("threads")
 # ---- Paging: pages of the page join up like the API's. ------------------
 def page_threads(path):
     _, _, text, parsed = page(path)
