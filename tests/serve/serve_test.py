@@ -17,7 +17,6 @@ socket, many concurrent clients) leave it serving; the access log and
 --quiet; SIGTERM answers the request under way and exits 0; exit codes.
 """
 import html.parser
-import http.client
 import json
 import os
 import re
@@ -29,6 +28,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+from serveutil import Server
 
 SERVE, INDEX, SEARCH, SAMPLES, WORK = sys.argv[1:6]
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -60,72 +61,6 @@ def section(name):
 
 def run(*args, **kw):
     return subprocess.run(list(args), capture_output=True, **kw)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """forum-serve in the background; its stderr collected line by line."""
-
-    def __init__(self, db, *extra):
-        self.lines = []
-        self.lock = threading.Lock()
-        for _ in range(5):
-            self.port = free_port()
-            self.proc = subprocess.Popen(
-                [SERVE, "--listen", "127.0.0.1:%d" % self.port, *extra, db],
-                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-            self.reader = threading.Thread(target=self._read, daemon=True)
-            self.reader.start()
-            if self.wait_for("serving ", 10):
-                return
-            self.proc.kill()
-            self.proc.wait()
-        raise SystemExit("forum-serve did not start:\n" + self.log())
-
-    def _read(self):
-        for raw in self.proc.stderr:
-            with self.lock:
-                self.lines.append(raw.decode("utf-8", "replace"))
-
-    def log(self):
-        with self.lock:
-            return "".join(self.lines)
-
-    def wait_for(self, text, seconds):
-        end = time.time() + seconds
-        while time.time() < end:
-            if text in self.log():
-                return True
-            if self.proc.poll() is not None:
-                self.reader.join(2)
-                return text in self.log()
-            time.sleep(0.02)
-        return False
-
-    def get(self, path, method="GET", headers=None):
-        """(status, headers dict with lower-case names, body bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, headers=headers or {})
-        resp = conn.getresponse()
-        body = resp.read()
-        hdrs = {k.lower(): v for k, v in resp.getheaders()}
-        conn.close()
-        return resp.status, hdrs, body
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        try:
-            code = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self.reader.join(5)
-        return code
 
 
 def api_path(q, **params):
@@ -182,7 +117,7 @@ check(r.returncode == 0 and b"/api/search" in r.stdout, "--help")
 r = run(SERVE, "--version")
 check(r.returncode == 0 and b"libmicrohttpd" in r.stdout, "--version")
 
-server = Server(db, "--threads", "2")
+server = Server(SERVE, db, "--threads", "2")
 
 # A port in use: exit 3 with libmicrohttpd's reason.
 r = run(SERVE, "--listen", "127.0.0.1:%d" % server.port, db)
@@ -503,7 +438,6 @@ def page_threads(path):
              v.startswith("thread?id=")]
     ids = [urllib.parse.parse_qs(urllib.parse.urlparse(l).query)["id"][0]
            for l in links]
-    nxt = [v for k, v in parsed.attrs if k == "href" and v.startswith("?q=")]
     return ids, text, parsed
 
 
@@ -681,7 +615,7 @@ check(code == 0, "exit status after SIGTERM: %s\n%s" % (code,
                                                         server.log()[-2000:]))
 
 # ---- --quiet: no access log; SIGINT stops it too. -----------------------
-quiet = Server(db, "--quiet", "--threads", "1")
+quiet = Server(SERVE, db, "--quiet", "--threads", "1")
 status, _, _ = quiet.get(api_path("川普"))
 check(status == 200, "--quiet serves")
 code = quiet.stop(signal.SIGINT)
