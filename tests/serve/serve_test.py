@@ -473,9 +473,13 @@ r = run(INDEX, "-q", db, tree)
 check(r.returncode == 0, "re-index: %s" % r.stderr)
 for _ in range(4):   # Each of the two threads' handles.
     check(count(NEW_WORD) == 1, "the commit is seen by every handle")
+stub = os.path.join(db, "XAPIANDB")
+before = open(stub).read()
 r = run(INDEX, "-q", "--compact", db)
-check(r.returncode == 0 and os.path.isdir(os.path.join(db, "g2")),
-      "compaction to g2: %s" % r.stderr)
+after = open(stub).read()
+check(r.returncode == 0 and before != after,
+      "compaction to a new generation: exit %d %s %r -> %r" %
+      (r.returncode, r.stderr, before, after))
 for _ in range(4):
     check(count(NEW_WORD) == 1 and count("川普") > 0,
           "the compacted generation is read")
