@@ -565,11 +565,37 @@ static forum_status_t prepare_path(const char *path, int writable,
     return FORUM_OK;
 }
 
+/* Opens db->path; a writer makes sure it holds the lock on the generation
+ * the stub names. A writer that waited for the lock (FORUM_DB_WRITE_WAIT)
+ * may get it on a generation that a compaction replaced meanwhile: the
+ * compacting writer switches the stub while it holds the lock, then
+ * removes the old files, and whatever was written there would be lost. So
+ * with the lock held the stub is read again, and a generation that is no
+ * longer current is opened anew (so is one removed before it could be
+ * opened). Readers follow the stub on their own (fsi_xdb_reopen). */
+static forum_status_t open_current(forum_db_t *db, char **shim_message)
+{
+    forum_status_t status = FORUM_EIO;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned gen = read_stub(db->path);
+        free(*shim_message);
+        *shim_message = NULL;
+        status = fsi_xdb_open(&db->x, db->path, db->mode, shim_message);
+        if (db->mode == FORUM_DB_READ || gen == 0 ||
+            read_stub(db->path) == gen)
+            return status;
+        if (status == FORUM_OK) {
+            fsi_xdb_destroy(db->x);
+            db->x = NULL;
+        }
+    }
+    return status;
+}
+
 static forum_status_t open_xapian(forum_db_t *db, char **errmsg)
 {
     char *shim_message = NULL;
-    forum_status_t status = fsi_xdb_open(&db->x, db->path, db->mode,
-                                         &shim_message);
+    forum_status_t status = open_current(db, &shim_message);
     if (status == FORUM_ELOCKED)
         open_failed(errmsg, status, "%s: database is locked by another "
                     "writer", db->path);
@@ -789,13 +815,18 @@ static forum_status_t compact_locked(forum_db_t *db)
         return fsi_db_fail(db, FORUM_EIO, "%s: cannot write %s: %s",
                            db->path, STUB_NAME, strerror(errno));
     }
+    /* The new generation is opened (and its lock taken) before the old
+     * one's lock is let go: a writer waiting for the old lock then finds
+     * the stub naming a generation this handle holds, and waits again
+     * there (open_current), instead of slipping into the new one. */
+    char *shim_message = NULL;
+    fsi_xdb_t *fresh = NULL;
+    status = fsi_xdb_open(&fresh, db->path, db->mode, &shim_message);
     fsi_xdb_destroy(db->x);
-    db->x = NULL;
+    db->x = fresh;
     /* Readers that still have the old generation open keep reading it
      * (unlinked files live on); new readers open the new one. */
     remove_tree(old);
-    char *shim_message = NULL;
-    status = fsi_xdb_open(&db->x, db->path, db->mode, &shim_message);
     if (status != FORUM_OK) {
         fsi_db_fail(db, status, "%s: reopening after compaction: %s",
                     db->path, shim_message ? shim_message : "");
