@@ -18,7 +18,7 @@
 
 enum {
     OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS,
-    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT
+    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN
 };
 
 static const struct option long_options[] = {
@@ -36,6 +36,7 @@ static const struct option long_options[] = {
     {"thread", required_argument, NULL, OPT_THREAD},
     {"floor", required_argument, NULL, OPT_FLOOR},
     {"context", required_argument, NULL, OPT_CONTEXT},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -84,6 +85,11 @@ static void usage(FILE *out)
 "      --snippet-chars N    snippet length in characters (default 120)\n"
 "      --color WHEN         auto (default), always, never; NO_COLOR is\n"
 "                           honoured\n"
+"      --explain            instead of hits, show how QUERY is understood:\n"
+"                           parsed tree, normalized words, index terms and\n"
+"                           their frequencies, candidates from Xapian and\n"
+"                           posts kept by the text check, stage times (one\n"
+"                           JSON object with --json)\n"
 "\n"
 "Reading a thread (each text hit ends with the command that opens it):\n"
 "      --thread ID          print thread ID whole, in floor order: title,\n"
@@ -106,6 +112,7 @@ typedef struct cli {
     format_t format;
     bool color;
     bool count_only;
+    bool explain;
     forum_search_options_t search;
     forum_snippet_options_t snippet;
     char *mark_open, *mark_close;
@@ -456,6 +463,7 @@ static int take_option(cli_t *cli, int c, const cli_args_t *args,
         cli->snippet.max_chars = (size_t)n;
         return 0;
     case 'c': cli->count_only = true; return 0;
+    case OPT_EXPLAIN: cli->explain = true; return 0;
     case OPT_SORT: return parse_sort(arg, &cli->search.sort);
     case OPT_COLOR:
         if (cli_parse_color(arg, color) != 0) {
@@ -560,6 +568,33 @@ static int parse_args(cli_t *cli, int argc, char **argv)
 
 /* ---- Searching ----------------------------------------------------- */
 
+/* Lower-case and, or, not are words (operators are upper case): when a
+ * query with one finds nothing, say so. */
+static void hint_operators(const char *query)
+{
+    bool quoted = false;
+    const char *word = query;
+    for (const char *p = query;; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        if (*p != ' ' && *p != '\0')
+            continue;
+        size_t len = (size_t)(p - word);
+        if (!quoted && ((len == 3 && (strncmp(word, "and", 3) == 0 ||
+                                      strncmp(word, "not", 3) == 0)) ||
+                        (len == 2 && strncmp(word, "or", 2) == 0))) {
+            char upper[4] = {0};
+            for (size_t i = 0; i < len; i++)
+                upper[i] = (char)(word[i] - 'a' + 'A');
+            fprintf(stderr, PROGRAM ": note: \"%.*s\" was searched as a "
+                    "word; the operator is %s\n", (int)len, word, upper);
+        }
+        if (*p == '\0')
+            break;
+        word = p + 1;
+    }
+}
+
 /* Reports a failed forum_query_create(); its exit code. */
 static int query_failed(const cli_t *cli, forum_db_t *db,
                         forum_status_t status)
@@ -644,8 +679,36 @@ static int search(cli_t *cli, forum_db_t *db)
     }
     exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
 out:
+    if (exit_code == EXIT_NO_HITS)
+        hint_operators(cli->query);
     forum_query_destroy(query);
     return exit_code;
+}
+
+static int explain(const cli_t *cli, forum_db_t *db)
+{
+    char *report = NULL;
+    forum_status_t status = forum_db_explain(
+        &report, db, cli->query, strlen(cli->query), &cli->search,
+        cli->format == FMT_JSON ? FORUM_EXPLAIN_JSON : FORUM_EXPLAIN_TEXT);
+    if (status == FORUM_EQUERY || (status != FORUM_OK &&
+                                   forum_db_last_error_column(db)))
+        return query_failed(cli, db, status);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+        return cli_exit_for(status);
+    }
+    if (cli->format == FMT_HTML) {
+        fputs("<pre class=\"explain\">", stdout);
+        html_str(stdout, report);
+        fputs("</pre>\n", stdout);
+    } else {
+        fputs(report, stdout);
+        if (cli->format == FMT_JSON)
+            putchar('\n');
+    }
+    forum_free(report);
+    return EXIT_OK;
 }
 
 /* ---- Reading a thread ---------------------------------------------- */
@@ -852,7 +915,9 @@ int main(int argc, char **argv)
     }
     if (forum_db_warning(db)[0])
         fprintf(stderr, PROGRAM ": warning: %s\n", forum_db_warning(db));
-    exit_code = cli.thread_id ? read_thread(&cli, db) : search(&cli, db);
+    exit_code = cli.thread_id ? read_thread(&cli, db)
+                : cli.explain ? explain(&cli, db)
+                              : search(&cli, db);
 out:
     if (fflush(stdout) != 0 && exit_code != EXIT_USAGE) {
         fprintf(stderr, PROGRAM ": cannot write the results\n");

@@ -627,6 +627,46 @@ FORUM_API forum_status_t forum_results_title(forum_results_t *results,
 FORUM_API void forum_snippet_destroy(forum_snippet_t *snippet);
 
 /* ------------------------------------------------------------------ */
+/* Explaining a query                                                 */
+/* ------------------------------------------------------------------ */
+
+/** Formats of forum_db_explain(). */
+typedef enum forum_explain_format {
+    FORUM_EXPLAIN_TEXT = 0,  /**< Lines for a person (UTF-8). */
+    FORUM_EXPLAIN_JSON = 1   /**< One JSON object (below). */
+} forum_explain_format_t;
+
+/**
+ * How @p query is understood and run on @p db: the parsed tree; the
+ * Xapian query; each word (field, column, as typed, normalized: T->S,
+ * width, case) with the index terms it looks up (n-grams, aligned
+ * segments, Latin words) and how many posts hold each; how many posts
+ * Xapian returned as candidates and how many the text check kept (or
+ * that no check was needed); the matching posts and threads; and the
+ * time of each stage (parse and compile, candidates, search). It runs
+ * the search (twice: once for the candidates alone).
+ *
+ * The JSON form: {"query", "parsed", "xapian", "words":[{"field",
+ * "column", "typed", "normalized", "terms":[{"term", "kind" ("ngram",
+ * "aligned" or "word"), "posts"}]}], "candidates", "text_check" (bool),
+ * "posts", "threads", "times_ms":{"parse", "candidates", "search"}}.
+ * Field values other than text and title (author:, board:, thread:) have
+ * no terms listed; floor: and date: appear in "parsed" only.
+ *
+ * @param[out] out  NUL-terminated, the caller's: free with forum_free().
+ *                  NULL on failure.
+ * @param opts      as forum_query_create() (NULL: the defaults).
+ * @return as forum_query_create() (FORUM_EQUERY for a malformed query,
+ *         with its column in forum_db_last_error_column()) and
+ *         forum_query_run(); FORUM_EINVAL for a NULL argument or an
+ *         unknown format. Takes @p db's lock like every call on it.
+ */
+FORUM_API forum_status_t forum_db_explain(char **out, forum_db_t *db,
+                                          const char *query, size_t len,
+                                          const forum_search_options_t *opts,
+                                          forum_explain_format_t format);
+
+/* ------------------------------------------------------------------ */
 /* Reading a thread                                                   */
 /* ------------------------------------------------------------------ */
 
