@@ -249,16 +249,16 @@ static forum_status_t explain_locked(report_t *r, forum_query_t *q,
 forum_status_t forum_db_explain(char **out, forum_db_t *db, const char *query,
                                 size_t len,
                                 const forum_search_options_t *opts,
-                                forum_explain_format_t format)
+                                forum_report_format_t format)
 {
     if (out)
         *out = NULL;
     if (out == NULL || db == NULL || query == NULL ||
-        (format != FORUM_EXPLAIN_TEXT && format != FORUM_EXPLAIN_JSON))
+        (format != FORUM_REPORT_TEXT && format != FORUM_REPORT_JSON))
         return FORUM_EINVAL;
     report_t r;
     memset(&r, 0, sizeof r);
-    r.json = format == FORUM_EXPLAIN_JSON;
+    r.json = format == FORUM_REPORT_JSON;
     r.db = db;
     forum_query_t *q = NULL;
     forum_results_t *res = NULL;

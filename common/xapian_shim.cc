@@ -975,3 +975,45 @@ void fsi_xresult_free(fsi_xresult_t *result)
 }
 
 } /* extern "C" */
+
+/* ---- Database statistics (forum_db_stats) ------------------------- */
+
+extern "C" {
+
+forum_status_t fsi_xdb_prefix_terms(fsi_xdb_t *db, const char *prefix,
+                                    size_t prefix_len,
+                                    int (*cb)(void *payload, const char *term,
+                                              size_t term_len,
+                                              uint64_t termfreq),
+                                    void *payload)
+{
+    try {
+        std::string p(prefix, prefix_len);
+        for (Xapian::TermIterator it = db->reader->allterms_begin(p);
+             it != db->reader->allterms_end(p); ++it) {
+            std::string term = *it;
+            if (cb(payload, term.data(), term.size(), it.get_termfreq()))
+                break;
+        }
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_value_bounds(fsi_xdb_t *db, unsigned slot,
+                                    double *lo, double *hi, int *any)
+{
+    try {
+        std::string l = db->reader->get_value_lower_bound(slot);
+        std::string h = db->reader->get_value_upper_bound(slot);
+        *any = !l.empty() && !h.empty();
+        *lo = *any ? Xapian::sortable_unserialise(l) : 0;
+        *hi = *any ? Xapian::sortable_unserialise(h) : 0;
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+} /* extern "C" */

@@ -191,6 +191,19 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
 void fsi_xhit_free(fsi_xhit_t *hit);
 void fsi_xresult_free(fsi_xresult_t *result);
 
+/* Statistics (stats.c). Calls cb with every term that starts with
+ * prefix and the number of documents that hold it; a nonzero return
+ * stops the walk. */
+forum_status_t fsi_xdb_prefix_terms(fsi_xdb_t *db, const char *prefix,
+                                    size_t prefix_len,
+                                    int (*cb)(void *payload, const char *term,
+                                              size_t term_len,
+                                              uint64_t termfreq),
+                                    void *payload);
+/* The least and greatest sortable value in slot (*any 0: none). */
+forum_status_t fsi_xdb_value_bounds(fsi_xdb_t *db, unsigned slot,
+                                    double *lo, double *hi, int *any);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,6 @@
  * files. A thin layer over forum_db_index_path(). */
 #define _POSIX_C_SOURCE 200809L /* sigaction */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +10,12 @@
 
 #include <forumsearch.h>
 
+#include "args.h"
 #include "cliutil.h"
 
 #define PROGRAM "forum-index"
+
+enum { OPT_STATS = 256, OPT_JSON };
 
 static const struct option long_options[] = {
     {"force", no_argument, NULL, 'f'},       /* Re-index unchanged files. */
@@ -25,6 +27,8 @@ static const struct option long_options[] = {
     {"shards", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},       /* Errors only. */
     {"verbose", no_argument, NULL, 'v'},     /* Also per-file lines. */
+    {"stats", no_argument, NULL, OPT_STATS}, /* What DB holds. */
+    {"json", no_argument, NULL, OPT_JSON},   /* --stats as JSON. */
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -34,6 +38,7 @@ static void usage(FILE *out)
     fprintf(out,
 "Usage: " PROGRAM " [OPTION]... DB PATH...\n"
 "       " PROGRAM " --compact [OPTION]... DB [PATH]...\n"
+"       " PROGRAM " --stats [--json] DB\n"
 "Index the forum threads under each PATH (directories are searched\n"
 "recursively for *.txt thread files and *.jsonl thread lists) into the\n"
 "database directory DB, creating it if needed. Re-runs index only new\n"
@@ -53,6 +58,11 @@ static void usage(FILE *out)
 "                         first build, and once the database's files are\n"
 "                         twice their size after the last compaction\n"
 "      --no-compact       do not compact, even when it is due\n"
+"      --stats            print what DB holds instead of indexing: threads,\n"
+"                         posts, authors, boards, dates, size on disk by\n"
+"                         table, shards, generation, analyzer and ICU\n"
+"                         versions, last write, whether a writer holds\n"
+"                         the lock (--json: one JSON object)\n"
 "  -q, --quiet            report errors only, no warnings or summary\n"
 "  -v, --verbose          also name each file as it is indexed\n"
 "  -h, --help             show this help and exit\n"
@@ -62,6 +72,8 @@ static void usage(FILE *out)
 "A file or directory that cannot be read keeps the posts indexed from it\n"
 "before (counted as kept and as an error); only files that are gone have\n"
 "their posts removed.\n"
+"\n"
+"Options may come before or after DB and PATH; \"--\" ends them.\n"
 "\n"
 "Exit status: 0 all indexed; 1 indexed, but some input was skipped or\n"
 "could not be read; 2 usage error; 3 database or I/O error; 4 a PATH does\n"
@@ -120,7 +132,35 @@ static int on_progress(void *payload, uint64_t done, uint64_t total)
 
 static int exit_for(forum_status_t status)
 {
-    return status == FORUM_ELOCKED ? EXIT_TEMPFAIL : EXIT_RUNTIME;
+    return cli_exit_for(status);
+}
+
+/* --stats: what the database holds, for a person or as JSON. */
+static int print_stats(const char *db_path, bool json)
+{
+    forum_db_t *db = NULL;
+    char *errmsg = NULL, *report = NULL;
+    forum_status_t status = forum_db_open(&db, db_path, FORUM_DB_READ,
+                                          &errmsg);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n",
+                errmsg ? errmsg : forum_status_to_string(status));
+        forum_free(errmsg);
+        return exit_for(status);
+    }
+    status = forum_db_stats(&report, db, json ? FORUM_REPORT_JSON
+                                              : FORUM_REPORT_TEXT);
+    if (status != FORUM_OK)
+        fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+    else
+        printf("%s%s", report, json ? "\n" : "");
+    forum_free(report);
+    forum_db_destroy(db);
+    if (status == FORUM_OK && fflush(stdout) != 0) {
+        fprintf(stderr, PROGRAM ": cannot write the report\n");
+        return EXIT_RUNTIME;
+    }
+    return status == FORUM_OK ? EXIT_OK : exit_for(status);
 }
 
 int main(int argc, char **argv)
@@ -133,54 +173,79 @@ int main(int argc, char **argv)
     /* Compaction: when due (the default), always (-C) or never. */
     enum { COMPACT_WHEN_DUE, COMPACT_ALWAYS, COMPACT_NEVER } compact =
         COMPACT_WHEN_DUE;
+    bool want_stats = false, json = false;
     unsigned jobs = 0; /* 0: one per CPU. */
-    while ((c = getopt_long(argc, argv, "fwc:j:CqvhV", long_options, NULL)) !=
-           -1) {
+    cli_args_t args;
+    if (cli_args_init(&args, PROGRAM, argc, argv, "fwc:j:CqvhV",
+                      long_options) != 0) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    int done = -1; /* An exit code once decided. */
+    while (done < 0 && (c = cli_args_next(&args)) != -1) {
+        long long n;
         switch (c) {
         case 'f': opts.force = true; break;
         case 'w': mode = FORUM_DB_WRITE_WAIT; break;
-        case 'c': {
-            long long n = cli_parse_count(optarg);
-            if (n < 0 || n > 1000000000) {
-                fprintf(stderr, PROGRAM ": --commit-every needs a number, "
-                        "not \"%s\"\n", optarg);
-                return EXIT_USAGE;
-            }
-            opts.commit_every_files = (unsigned)n;
+        case 'c':
+            if (cli_number_option(PROGRAM, args.name, args.arg, 0,
+                                  1000000000, &n))
+                done = EXIT_USAGE;
+            else
+                opts.commit_every_files = (unsigned)n;
             break;
-        }
-        case 'j': {
-            long long n = cli_parse_count(optarg);
-            if (n < 1 || n > FORUM_MAX_SHARDS) {
-                fprintf(stderr, PROGRAM ": --jobs needs a number from 1 to "
-                        "%d, not \"%s\"\n", FORUM_MAX_SHARDS, optarg);
-                return EXIT_USAGE;
-            }
-            jobs = (unsigned)n;
+        case 'j':
+            if (cli_number_option(PROGRAM, args.name, args.arg, 1,
+                                  FORUM_MAX_SHARDS, &n))
+                done = EXIT_USAGE;
+            else
+                jobs = (unsigned)n;
             break;
-        }
         case 'C': compact = COMPACT_ALWAYS; break;
         case 'N': compact = COMPACT_NEVER; break;
         case 'q': cli.quiet = 1; break;
         case 'v': cli.verbose = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
+        case OPT_STATS: want_stats = true; break;
+        case OPT_JSON: json = true; break;
+        case 'h': usage(stdout); done = EXIT_OK; break;
         case 'V':
             printf(PROGRAM " %s (libforumsearch %s, %s)\n",
                    forum_version_string(), forum_version_string(),
                    forum_dependency_versions());
-            return EXIT_OK;
+            done = EXIT_OK;
+            break;
         default:
-            fprintf(stderr, "Try '" PROGRAM " --help' for more "
-                    "information.\n");
-            return EXIT_USAGE;
+            done = EXIT_USAGE;
         }
     }
-    if (argc - optind < (compact == COMPACT_ALWAYS ? 1 : 2)) {
+    /* The operands, in order, where argv had them (argv[0] stays). */
+    int n_operands = args.n_operands;
+    for (int i = 0; i < n_operands; i++)
+        argv[i + 1] = args.operands[i];
+    char **operands = argv + 1;
+    cli_args_free(&args);
+    if (done < 0 && json && !want_stats) {
+        fprintf(stderr, PROGRAM ": --json goes with --stats\n");
+        done = EXIT_USAGE;
+    }
+    if (done < 0 && want_stats && n_operands != 1) {
+        fprintf(stderr, PROGRAM ": --stats needs one database and nothing "
+                "else\n");
+        done = EXIT_USAGE;
+    }
+    if (done < 0 && !want_stats &&
+        n_operands < (compact == COMPACT_ALWAYS ? 1 : 2)) {
         fprintf(stderr, PROGRAM ": need a database and at least one path\n"
                 "Usage: " PROGRAM " [OPTION]... DB PATH...\n"
 "       " PROGRAM " --compact [OPTION]... DB [PATH]...\n");
-        return EXIT_USAGE;
+        done = EXIT_USAGE;
     }
+    if (done == EXIT_USAGE)
+        fprintf(stderr, "Try '" PROGRAM " --help' for more information.\n");
+    if (done < 0 && want_stats)
+        done = print_stats(operands[0], json);
+    if (done >= 0)
+        return done;
     cli.progress = !cli.quiet && cli_is_tty(stderr);
     opts.diag = on_diag;
     opts.diag_payload = &cli;
@@ -190,15 +255,15 @@ int main(int argc, char **argv)
     /* A PATH that is not there is the user's mistake, not an empty
      * forum: say so before creating or touching the database. */
     int missing = 0;
-    for (int i = optind + 1; i < argc; i++) {
+    for (int i = 1; i < n_operands; i++) {
         struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, PROGRAM ": %s: %s\n", argv[i], strerror(errno));
-            argv[i] = NULL;
+        if (stat(operands[i], &st) != 0) {
+            fprintf(stderr, PROGRAM ": %s: %s\n", operands[i], strerror(errno));
+            operands[i] = NULL;
             missing++;
         }
     }
-    if (missing && missing == argc - optind - 1)
+    if (missing && missing == n_operands - 1)
         return EXIT_NO_PATH;
 
     struct sigaction stop = {0};
@@ -207,7 +272,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &stop, NULL);
     sigaction(SIGTERM, &stop, NULL);
 
-    const char *db_path = argv[optind];
+    const char *db_path = operands[0];
     char *errmsg = NULL;
     forum_db_t *db = NULL;
     struct stat db_st;
@@ -244,13 +309,13 @@ int main(int argc, char **argv)
     forum_index_stats_t total = {0};
     double started = cli_now();
     int exit_code = EXIT_OK;
-    for (int i = optind + 1; i < argc; i++) {
+    for (int i = 1; i < n_operands; i++) {
         forum_index_stats_t stats;
-        if (argv[i] == NULL)
+        if (operands[i] == NULL)
             continue;
         if (cli.verbose)
-            fprintf(stderr, PROGRAM ": indexing %s\n", argv[i]);
-        status = forum_db_index_path(db, argv[i], &opts, &stats);
+            fprintf(stderr, PROGRAM ": indexing %s\n", operands[i]);
+        status = forum_db_index_path(db, operands[i], &opts, &stats);
         if (cli.progress_shown) {
             fputs("\r\033[K", stderr);
             cli.progress_shown = false;
@@ -278,7 +343,7 @@ int main(int argc, char **argv)
             break;
         }
         if (status != FORUM_OK) {
-            fprintf(stderr, PROGRAM ": %s: %s\n", argv[i],
+            fprintf(stderr, PROGRAM ": %s: %s\n", operands[i],
                     forum_db_last_error(db));
             exit_code = exit_for(status);
             break;

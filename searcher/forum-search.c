@@ -690,7 +690,7 @@ static int explain(const cli_t *cli, forum_db_t *db)
     char *report = NULL;
     forum_status_t status = forum_db_explain(
         &report, db, cli->query, strlen(cli->query), &cli->search,
-        cli->format == FMT_JSON ? FORUM_EXPLAIN_JSON : FORUM_EXPLAIN_TEXT);
+        cli->format == FMT_JSON ? FORUM_REPORT_JSON : FORUM_REPORT_TEXT);
     if (status == FORUM_EQUERY || (status != FORUM_OK &&
                                    forum_db_last_error_column(db)))
         return query_failed(cli, db, status);

@@ -630,11 +630,11 @@ FORUM_API void forum_snippet_destroy(forum_snippet_t *snippet);
 /* Explaining a query                                                 */
 /* ------------------------------------------------------------------ */
 
-/** Formats of forum_db_explain(). */
-typedef enum forum_explain_format {
-    FORUM_EXPLAIN_TEXT = 0,  /**< Lines for a person (UTF-8). */
-    FORUM_EXPLAIN_JSON = 1   /**< One JSON object (below). */
-} forum_explain_format_t;
+/** Formats of forum_db_explain() and forum_db_stats(). */
+typedef enum forum_report_format {
+    FORUM_REPORT_TEXT = 0,  /**< Lines for a person (UTF-8). */
+    FORUM_REPORT_JSON = 1   /**< One JSON object (below). */
+} forum_report_format_t;
 
 /**
  * How @p query is understood and run on @p db: the parsed tree; the
@@ -664,7 +664,32 @@ typedef enum forum_explain_format {
 FORUM_API forum_status_t forum_db_explain(char **out, forum_db_t *db,
                                           const char *query, size_t len,
                                           const forum_search_options_t *opts,
-                                          forum_explain_format_t format);
+                                          forum_report_format_t format);
+
+/**
+ * What @p db holds: threads, posts, authors, boards (each with its posts
+ * and threads), the range of post dates, size on disk (total and by
+ * Xapian table), shards, generation (compactions + 1), the analyzer and
+ * ICU versions it was indexed with and this build's, when a file of it
+ * was last written, and whether a writer holds its lock now (asked
+ * without taking it). Names of boards are as indexed (normalized).
+ *
+ * The JSON form: {"path", "posts", "threads", "authors", "boards":
+ * [{"board", "posts", "threads"}], "first_date", "last_date" (ISO 8601
+ * or null; bounds Xapian keeps, which deletions may leave loose),
+ * "size_bytes", "tables":{"postlist", "termlist", "docdata", "position",
+ * "spelling", "synonym", "other"}, "shards", "generation",
+ * "analyzer", "analyzer_current", "icu", "icu_current", "last_written"
+ * (ISO 8601 or null), "writer_lock" (bool)}.
+ *
+ * Counting reads every post's thread value: time grows with the size
+ * of the database (about a second per million posts).
+ * @param[out] out  NUL-terminated, the caller's: free with forum_free().
+ * @return FORUM_OK; FORUM_EIO; FORUM_ENOMEM; FORUM_ECLOSED; FORUM_EINVAL
+ *         (NULL argument, unknown format). Takes @p db's lock.
+ */
+FORUM_API forum_status_t forum_db_stats(char **out, forum_db_t *db,
+                                        forum_report_format_t format);
 
 /* ------------------------------------------------------------------ */
 /* Reading a thread                                                   */

@@ -77,7 +77,7 @@ expect_exit 2 "another shard count for an existing DB is refused" -- "$INDEX" -j
 expect_in "$work/err" "has 3 shards; -j 2 applies when a database is created" "re-shard refusal explained"
 expect_exit 0 "the same shard count is fine" -- "$INDEX" --shards 3 "$work/sh3" "$SAMPLES"
 expect_exit 2 "-j 0 is refused" -- "$INDEX" -j 0 "$work/shx" "$SAMPLES"
-expect_in "$work/err" "--jobs needs a number from 1 to 64" "-j range named"
+expect_in "$work/err" "forum-index: -j 0 is too small (at least 1)" "-j range named"
 expect_exit 0 "search after compaction" -- "$SEARCH" --count "$db" 马斯克向川普
 expect_in "$work/out" "6 posts in 3 threads" "same answers after compaction"
 

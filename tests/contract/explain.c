@@ -11,7 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "contract.h"
 
-static char *explain(forum_db_t *db, const char *q, forum_explain_format_t f)
+static char *explain(forum_db_t *db, const char *q, forum_report_format_t f)
 {
     char *out = NULL;
     forum_status_t st = forum_db_explain(&out, db, q, strlen(q), NULL, f);
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
         "别的", "ＯｐｅｎＡＩ发布新模型。", "李四\n1 楼\n嗯\n"));
     EXPECT_STATUS(forum_db_commit(db), FORUM_OK);
 
-    char *json = explain(db, "馬斯克向川普", FORUM_EXPLAIN_JSON);
+    char *json = explain(db, "馬斯克向川普", FORUM_REPORT_JSON);
     EXPECT(json[0] == '{' && json[strlen(json) - 1] == '}');
     EXPECT_HAS(json, "\"typed\":\"馬斯克向川普\"");
     EXPECT_HAS(json, "\"normalized\":\"马斯克向川普\"");
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     EXPECT_HAS(json, "\"times_ms\":{\"parse\":");
     forum_free(json);
 
-    json = explain(db, "OPENAI title:马斯克 author:张三", FORUM_EXPLAIN_JSON);
+    json = explain(db, "OPENAI title:马斯克 author:张三", FORUM_REPORT_JSON);
     EXPECT_HAS(json, "\"typed\":\"OPENAI\",\"normalized\":\"openai\"");
     EXPECT_HAS(json, "{\"term\":\"openai\",\"kind\":\"word\",\"posts\":1}");
     EXPECT_HAS(json, "\"field\":\"title\"");
@@ -57,20 +57,20 @@ int main(int argc, char **argv)
     EXPECT_HAS(json, "\"posts\":0,\"threads\":0");
     forum_free(json);
 
-    char *text = explain(db, "馬斯克向川普", FORUM_EXPLAIN_TEXT);
+    char *text = explain(db, "馬斯克向川普", FORUM_REPORT_TEXT);
     EXPECT_HAS(text, "-> 马斯克向川普");
     EXPECT_HAS(text, "2 posts from Xapian; 1 kept by the text check");
     forum_free(text);
 
     char *none = (char *)1;
     EXPECT_STATUS(forum_db_explain(&none, db, "川普 \"", 8, NULL,
-                                   FORUM_EXPLAIN_JSON), FORUM_EQUERY);
+                                   FORUM_REPORT_JSON), FORUM_EQUERY);
     EXPECT(none == NULL);
     EXPECT(forum_db_last_error_column(db) == 4);
     EXPECT_STATUS(forum_db_explain(&none, db, "川普", 6, NULL,
-                                   (forum_explain_format_t)7), FORUM_EINVAL);
+                                   (forum_report_format_t)7), FORUM_EINVAL);
     EXPECT_STATUS(forum_db_explain(NULL, db, "川普", 6, NULL,
-                                   FORUM_EXPLAIN_TEXT), FORUM_EINVAL);
+                                   FORUM_REPORT_TEXT), FORUM_EINVAL);
     forum_db_destroy(db);
     fprintf(stderr, "explain: ok\n");
     return 0;
