@@ -309,6 +309,14 @@ static void report_json(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
     fsi_buf_printf(b, ",\"writer_lock\":%s}", s->locked ? "true" : "false");
 }
 
+static void size_text(fsi_buf_t *b, uint64_t bytes)
+{
+    if (bytes >= 1000000)
+        fsi_buf_printf(b, "%.1f MB", (double)bytes / 1e6);
+    else
+        fsi_buf_printf(b, "%.1f kB", (double)bytes / 1e3);
+}
+
 static void report_text(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
 {
     char first[32] = "", last[32] = "", written[32] = "";
@@ -333,12 +341,16 @@ static void report_text(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
         fsi_buf_printf(b, "dates        %.10s to %.10s\n", first, last);
     else
         fsi_buf_append_str(b, "dates        none\n");
-    fsi_buf_printf(b, "size         %.1f MB on disk\n",
-                   (double)s->size_bytes / 1e6);
-    for (size_t i = 0; i < 7; i++)
-        if (s->table_bytes[i])
-            fsi_buf_printf(b, "  %-10s %.1f MB\n", tables[i],
-                           (double)s->table_bytes[i] / 1e6);
+    fsi_buf_append_str(b, "size         ");
+    size_text(b, s->size_bytes);
+    fsi_buf_append_str(b, " on disk\n");
+    for (size_t i = 0; i < 7; i++) {
+        if (s->table_bytes[i] == 0)
+            continue;
+        fsi_buf_printf(b, "  %-10s ", tables[i]);
+        size_text(b, s->table_bytes[i]);
+        fsi_buf_append_char(b, '\n');
+    }
     fsi_buf_printf(b, "shards       %u\ngeneration   %u\n", s->shards,
                    s->generation);
     fsi_buf_printf(b, "analyzer     %s (this build: %s)\n",
@@ -380,5 +392,76 @@ forum_status_t forum_db_stats(char **out, forum_db_t *db,
     free(s.boards);
     free(s.analyzer);
     free(s.icu);
+    return fsi_db_leave(db, status);
+}
+
+/* ---- Values of a field --------------------------------------------- */
+
+typedef struct values {
+    size_t skip;        /* The term prefix. */
+    forum_value_fn cb;
+    void *payload;
+    int stopped;
+} values_t;
+
+static int give_value(void *payload, const char *term, size_t len,
+                      uint64_t freq)
+{
+    values_t *v = payload;
+    if (v->cb(v->payload, term + v->skip, len - v->skip, freq) != 0) {
+        v->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static forum_status_t values_locked(forum_db_t *db, const char *prefix,
+                                    const char *start, values_t *v)
+{
+    forum_status_t status = fsi_db_usable(db);
+    if (status != FORUM_OK)
+        return status;
+    if (!db->writable) {
+        status = fsi_xdb_reopen(db->x);
+        if (status != FORUM_OK)
+            return fsi_db_fail_shim(db, status);
+    }
+    char *norm = NULL;
+    size_t norm_len = 0;
+    status = forum_normalize(&norm, &norm_len, start, strlen(start));
+    if (status != FORUM_OK)
+        return status;
+    fsi_buf_t key = FSI_BUF_INIT;
+    fsi_buf_append_str(&key, prefix);
+    fsi_buf_append(&key, norm, norm_len);
+    free(norm);
+    if (key.failed)
+        return FORUM_ENOMEM;
+    v->skip = strlen(prefix);
+    status = fsi_xdb_prefix_terms(db->x, key.data, key.len, give_value, v);
+    fsi_buf_free(&key);
+    if (status != FORUM_OK)
+        return fsi_db_fail_shim(db, status);
+    return v->stopped ? FORUM_ECANCELLED : FORUM_OK;
+}
+
+forum_status_t forum_db_field_values(forum_db_t *db, const char *field,
+                                     const char *starting_with,
+                                     forum_value_fn cb, void *payload)
+{
+    if (db == NULL || field == NULL || cb == NULL)
+        return FORUM_EINVAL;
+    fsi_db_enter(db);
+    forum_status_t status;
+    values_t v = {0, cb, payload, 0};
+    if (strcmp(field, "author") == 0)
+        status = values_locked(db, FSI_PREFIX_AUTHOR,
+                               starting_with ? starting_with : "", &v);
+    else if (strcmp(field, "board") == 0)
+        status = values_locked(db, FSI_PREFIX_BOARD,
+                               starting_with ? starting_with : "", &v);
+    else
+        status = fsi_db_fail(db, FORUM_EINVAL, "no values to list for "
+                             "field \"%s\" (author or board)", field);
     return fsi_db_leave(db, status);
 }

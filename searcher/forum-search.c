@@ -18,7 +18,7 @@
 
 enum {
     OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS,
-    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN
+    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN, OPT_VALUES
 };
 
 static const struct option long_options[] = {
@@ -37,6 +37,7 @@ static const struct option long_options[] = {
     {"floor", required_argument, NULL, OPT_FLOOR},
     {"context", required_argument, NULL, OPT_CONTEXT},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"values", required_argument, NULL, OPT_VALUES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -47,6 +48,8 @@ static void usage(FILE *out)
     fprintf(out,
 "Usage: " PROGRAM " [OPTION]... DB QUERY...\n"
 "       " PROGRAM " --thread ID [--floor N] [OPTION]... DB [QUERY...]\n"
+"       " PROGRAM " --explain [OPTION]... DB QUERY...\n"
+"       " PROGRAM " --values author|board DB [PREFIX]\n"
 "Search the forumsearch database DB. The words of QUERY are joined.\n"
 "Options may come before or after DB and QUERY; after \"--\" everything\n"
 "is QUERY (so a query may start with -).\n"
@@ -98,6 +101,11 @@ static void usage(FILE *out)
 "      --floor N            only post N and --context posts around it\n"
 "      --context K          posts before and after --floor (default 2)\n"
 "\n"
+"      --values FIELD       instead of searching, list the authors or\n"
+"                           boards (FIELD author or board) that start with\n"
+"                           QUERY, as indexed, with their numbers of posts\n"
+"                           (for completion: each works as FIELD:VALUE)\n"
+"\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show versions and exit\n"
 "\n"
@@ -117,6 +125,7 @@ typedef struct cli {
     forum_snippet_options_t snippet;
     char *mark_open, *mark_close;
     const char *thread_id;   /* --thread */
+    const char *values;      /* --values */
     long long floor;         /* --floor, or -1 */
     long long context;       /* --context */
     const char *db_path;
@@ -464,6 +473,14 @@ static int take_option(cli_t *cli, int c, const cli_args_t *args,
         return 0;
     case 'c': cli->count_only = true; return 0;
     case OPT_EXPLAIN: cli->explain = true; return 0;
+    case OPT_VALUES:
+        if (strcmp(arg, "author") != 0 && strcmp(arg, "board") != 0) {
+            fprintf(stderr, PROGRAM ": --values lists author or board, "
+                    "not \"%s\"\n", arg);
+            return -1;
+        }
+        cli->values = arg;
+        return 0;
     case OPT_SORT: return parse_sort(arg, &cli->search.sort);
     case OPT_COLOR:
         if (cli_parse_color(arg, color) != 0) {
@@ -545,12 +562,14 @@ static int parse_args(cli_t *cli, int argc, char **argv)
         fprintf(stderr, PROGRAM ": --floor goes with --thread ID\n");
         rc = -1;
     }
-    if (rc == 0 && cli->thread_id == NULL && args.n_operands < 2) {
-        fprintf(stderr, PROGRAM ": need a database and a query\n");
+    if (rc == 0 && (cli->thread_id || cli->values) && args.n_operands < 1) {
+        fprintf(stderr, PROGRAM ": %s needs a database\n",
+                cli->thread_id ? "--thread" : "--values");
         rc = -1;
     }
-    if (rc == 0 && cli->thread_id && args.n_operands < 1) {
-        fprintf(stderr, PROGRAM ": --thread needs a database\n");
+    if (rc == 0 && cli->thread_id == NULL && cli->values == NULL &&
+        args.n_operands < 2) {
+        fprintf(stderr, PROGRAM ": need a database and a query\n");
         rc = -1;
     }
     if (rc == 0) {
@@ -683,6 +702,33 @@ out:
         hint_operators(cli->query);
     forum_query_destroy(query);
     return exit_code;
+}
+
+static int print_value(void *payload, const char *value, size_t len,
+                       uint64_t posts)
+{
+    const cli_t *cli = payload;
+    if (cli->format == FMT_JSON) {
+        fputs("{\"value\":", stdout);
+        cli_json_string(stdout, value, len);
+        printf(",\"posts\":%llu}\n", (unsigned long long)posts);
+    } else {
+        terminal_safe(stdout, value, len);
+        printf("\t%llu\n", (unsigned long long)posts);
+    }
+    return 0;
+}
+
+static int list_values(const cli_t *cli, forum_db_t *db)
+{
+    forum_status_t status = forum_db_field_values(db, cli->values,
+                                                  cli->query, print_value,
+                                                  (void *)cli);
+    if (status != FORUM_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
+        return cli_exit_for(status);
+    }
+    return EXIT_OK;
 }
 
 static int explain(const cli_t *cli, forum_db_t *db)
@@ -916,6 +962,7 @@ int main(int argc, char **argv)
     if (forum_db_warning(db)[0])
         fprintf(stderr, PROGRAM ": warning: %s\n", forum_db_warning(db));
     exit_code = cli.thread_id ? read_thread(&cli, db)
+                : cli.values  ? list_values(&cli, db)
                 : cli.explain ? explain(&cli, db)
                               : search(&cli, db);
 out:

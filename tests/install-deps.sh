@@ -5,7 +5,8 @@
 #   tests/install-deps.sh --list   print the package names
 set -eu
 packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian python3-pytest
-          clang libclang-rt-14-dev libmicrohttpd-dev chromium"
+          clang libclang-rt-14-dev libmicrohttpd-dev chromium
+          man-db groff-base bash-completion"
 if [ "${1:-}" = --list ]; then
   echo $packages
   exit 0

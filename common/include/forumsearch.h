@@ -691,6 +691,30 @@ FORUM_API forum_status_t forum_db_explain(char **out, forum_db_t *db,
 FORUM_API forum_status_t forum_db_stats(char **out, forum_db_t *db,
                                         forum_report_format_t format);
 
+/** Receives one value of a field and the number of posts that have it;
+ *  the value is valid during the call only. A nonzero return stops the
+ *  walk. */
+typedef int (*forum_value_fn)(void *payload, const char *value, size_t len,
+                              uint64_t posts);
+
+/**
+ * Lists the values of @p field ("author" or "board") in @p db that start
+ * with @p starting_with (NULL or "" for all), in byte order, as indexed:
+ * normalized (case folded, Traditional->Simplified, NFKC), which is also
+ * how author:/board: compare them, so each value found works in a query.
+ * Reads the term list only: cheap, for shell completion and menus.
+ * Names longer than 240 bytes appear shortened with a hash, as indexed.
+ * @return FORUM_OK; FORUM_ECANCELLED (the callback stopped it);
+ *         FORUM_EINVAL (another field, NULL argument); FORUM_EIO;
+ *         FORUM_ENOMEM; FORUM_ECLOSED. The callback runs under @p db's
+ *         lock: it must not call the library on @p db.
+ */
+FORUM_API forum_status_t forum_db_field_values(forum_db_t *db,
+                                               const char *field,
+                                               const char *starting_with,
+                                               forum_value_fn cb,
+                                               void *payload);
+
 /* ------------------------------------------------------------------ */
 /* Reading a thread                                                   */
 /* ------------------------------------------------------------------ */
