@@ -79,7 +79,7 @@ _forum_index() {
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "--force --wait-lock --commit-every --jobs
-            --shards --compact --stats --json --quiet --verbose --help
+            --shards --compact --no-compact --stats --json --quiet --verbose --help
             --version" -- "$cur"))
         return
     fi

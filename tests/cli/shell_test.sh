@@ -171,7 +171,7 @@ assert s["threads"] == sum(b["threads"] for b in s["boards"]) == 28
 assert s["posts"] == sum(b["posts"] for b in s["boards"]) == 524
 assert s["first_date"] < s["last_date"] and s["last_date"].startswith("2025-")
 assert s["size_bytes"] >= sum(s["tables"].values()) > 0
-assert s["generation"] == 1 and s["writer_lock"] is False
+assert s["generation"] >= 1 and s["writer_lock"] is False
 assert s["icu"] == s["icu_current"] and s["analyzer"] == s["analyzer_current"]
 PY
 # A writer holding the lock shows; forum-index then exits 75.
