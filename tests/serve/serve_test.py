@@ -17,6 +17,7 @@ socket, many concurrent clients) leave it serving; the access log and
 --quiet; SIGTERM answers the request under way and exits 0; exit codes.
 """
 import html.parser
+import http.client
 import json
 import os
 import re
@@ -617,6 +618,30 @@ except subprocess.TimeoutExpired:
 server.reader.join(5)
 check(code == 0, "exit status after SIGTERM: %s\n%s" % (code,
                                                         server.log()[-2000:]))
+
+# ---- IPv6 loopback, port 0 (the port chosen is printed). ----------------
+try:
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+    has_v6 = True
+except OSError:
+    has_v6 = False
+if has_v6:
+    v6 = subprocess.Popen([SERVE, "--quiet", "--listen", "[::1]:0", db],
+                          stderr=subprocess.PIPE)
+    line = v6.stderr.readline().decode()
+    m = re.search(r"serving .* on http://\[::1\]:(\d+)/", line)
+    if check(m, "IPv6: %r" % line):
+        conn = http.client.HTTPConnection("::1", int(m.group(1)), timeout=30)
+        conn.request("GET", api_path("川普", limit=0))
+        resp = conn.getresponse()
+        check(resp.status == 200 and json.loads(resp.read())["posts"] > 0,
+              "IPv6: a search")
+        conn.close()
+    v6.send_signal(signal.SIGTERM)
+    check(v6.wait(20) == 0, "IPv6: stopped")
+else:
+    print("no IPv6 loopback here: [::1] not checked")
 
 # ---- --quiet: no access log; SIGINT stops it too. -----------------------
 quiet = Server(SERVE, db, "--quiet", "--threads", "1")
