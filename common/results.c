@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "docdata.h"
+#include "hash.h"
 #include "highlight.h"
 #include "schema.h"
 #include "search.h"
@@ -32,10 +33,81 @@ struct forum_results {
     int scored;                   /* Sorted by relevance: scores shown. */
     uint64_t posts, threads;      /* Counts. */
     size_t cursor;                /* Next hit to return. */
+    /* Thread scope: x.hits[0, n_page) are the page's threads; the
+     * posts shown with hit i are x.hits[also_at[i], also_at[i + 1]). */
+    size_t n_page;
+    size_t *also_at;
     forum_hit_t hit;
+    forum_hit_t *also;            /* The current hit's also[]. */
     fsi_buf_t strings;            /* The current hit's strings. */
     fsi_normalized_t norm;        /* For snippets. */
 };
+
+/* ---- Facts: what the deciders saw ---------------------------------- */
+
+static size_t fact_slot(const fsi_facts_t *facts, const char *key,
+                        size_t len)
+{
+    size_t i = (size_t)fsi_hash64(key, len) & (facts->cap - 1);
+    while (facts->slots[i].key &&
+           (facts->slots[i].key_len != len ||
+            memcmp(facts->slots[i].key, key, len) != 0))
+        i = (i + 1) & (facts->cap - 1);
+    return i;
+}
+
+static int facts_grow(fsi_facts_t *facts)
+{
+    fsi_facts_t bigger = {NULL, facts->cap ? facts->cap * 2 : 64, 0};
+    bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+    if (bigger.slots == NULL)
+        return -1;
+    for (size_t i = 0; i < facts->cap; i++)
+        if (facts->slots[i].key) {
+            const fsi_fact_t *f = &facts->slots[i];
+            bigger.slots[fact_slot(&bigger, f->key, f->key_len)] = *f;
+            bigger.used++;
+        }
+    free(facts->slots);
+    *facts = bigger;
+    return 0;
+}
+
+int fsi_facts_put(fsi_facts_t *facts, const char *key, size_t len,
+                  uint64_t mask, int64_t date)
+{
+    if ((facts->used + 1) * 2 > facts->cap && facts_grow(facts) != 0)
+        return -1;
+    fsi_fact_t *f = &facts->slots[fact_slot(facts, key, len)];
+    if (f->key == NULL) {
+        f->key = malloc(len ? len : 1);
+        if (f->key == NULL)
+            return -1;
+        memcpy(f->key, key, len);
+        f->key_len = len;
+        facts->used++;
+    }
+    f->mask |= mask;
+    f->date = date;
+    return 0;
+}
+
+const fsi_fact_t *fsi_facts_get(const fsi_facts_t *facts, const char *key,
+                                size_t len)
+{
+    if (facts->cap == 0)
+        return NULL;
+    const fsi_fact_t *f = &facts->slots[fact_slot(facts, key, len)];
+    return f->key ? f : NULL;
+}
+
+void fsi_facts_free(fsi_facts_t *facts)
+{
+    for (size_t i = 0; i < facts->cap; i++)
+        free(facts->slots[i].key);
+    free(facts->slots);
+    memset(facts, 0, sizeof *facts);
+}
 
 /* ---- The search's callbacks ---------------------------------------- */
 
@@ -44,6 +116,10 @@ static void restart_run(void *payload)
     fsi_run_t *run = payload;
     run->failed = 0;
     run->ranked_all = 0;
+    fsi_facts_free(&run->posts);
+    free(run->also_at);
+    run->also_at = NULL;
+    run->n_page = 0;
 }
 
 /* The key of the hit's thread record. */
@@ -93,20 +169,66 @@ static void keep_page(fsi_xresult_t *x, size_t offset, size_t limit)
     x->n_hits = n;
 }
 
+static unsigned bits(uint64_t mask)
+{
+    unsigned n = 0;
+    for (; mask; mask &= mask - 1)
+        n++;
+    return n;
+}
+
+/* The title signal of the thread whose ORDER key (thread id, NUL,
+ * floor) is key: the share of the query's words its title holds.
+ * (Linear: squaring it, so that a title with every word stands further
+ * above titles with some, lost known items found by a title word and a
+ * reply word; bench/README.md.) */
+static double title_share(const fsi_run_t *run, const char *key,
+                          size_t key_len)
+{
+    size_t words = run->query->n_text_marks < 64 ? run->query->n_text_marks
+                                                  : 64;
+    const char *nul = memchr(key, '\0', key_len);
+    size_t id_len = nul ? (size_t)(nul - key) : key_len;
+    const fsi_fact_t *f = fsi_facts_get(&run->titles, key, id_len);
+    if (f == NULL || words == 0)
+        return 0.0;
+    return (double)bits(f->mask) / (double)words;
+}
+
+/* A thread's score from its evidence (README "Ranking"): best is its
+ * posts' weight (the best post's, or in thread scope the best posts'
+ * of each word together), top the highest such weight among all the
+ * matching threads, so that the title signal is on the scale of this
+ * query's weights: a title with every word is worth as much as the
+ * best evidence any thread has. */
+static double thread_score(const fsi_run_t *run, double best, double top,
+                           uint64_t other_posts, const char *key,
+                           size_t key_len)
+{
+    return best + FSI_THREAD_MATCHES_BOOST * log1p((double)other_posts) +
+           FSI_TITLE_SHARE_BOOST * top * title_share(run, key, key_len);
+}
+
 /* Threads, not posts, are ranked when collapsing: a thread where many
  * posts match is more about the query than one with a single short
- * reply that happens to mention it. Xapian ranks a thread by its best
- * post; here every matching thread gets a bonus that grows with the log
- * of its other matching posts, and the page is cut from the whole list,
- * so it does not depend on the limit or the offset. */
+ * reply that happens to mention it, and a thread whose title has the
+ * words is most likely the one meant. Xapian ranks a thread by its best
+ * post; here every matching thread is scored (thread_score), and the
+ * page is cut from the whole list, so it does not depend on the limit
+ * or the offset. */
 static int arrange_threads(void *payload, fsi_xresult_t *x)
 {
     fsi_run_t *run = payload;
     uint64_t posts = 0;
+    double top = 0.0;
+    for (size_t i = 0; i < x->n_hits; i++)
+        if (x->hits[i].weight > top)
+            top = x->hits[i].weight;
     for (size_t i = 0; i < x->n_hits; i++) {
-        posts += x->hits[i].collapse_count + 1;
-        x->hits[i].weight += FSI_THREAD_MATCHES_BOOST *
-                             log1p((double)x->hits[i].collapse_count);
+        fsi_xhit_t *h = &x->hits[i];
+        posts += h->collapse_count + 1;
+        h->weight = thread_score(run, h->weight, top, h->collapse_count,
+                                 h->key, h->key_len);
     }
     run->ranked_all = 1;
     run->ranked_posts = posts;
@@ -114,6 +236,256 @@ static int arrange_threads(void *payload, fsi_xresult_t *x)
     qsort(x->hits, x->n_hits, sizeof *x->hits, compare_ranked);
     keep_page(x, run->offset, run->limit);
     return 0;
+}
+
+/* ---- Thread scope --------------------------------------------------- */
+
+typedef struct thread_group {
+    size_t first, n;      /* Its posts: hits[first, first + n). */
+    size_t lead;          /* The post shown: the best of the best. */
+    double score;
+    int64_t date;         /* Its newest matching post. */
+} thread_group_t;
+
+static int compare_keys(const void *a, const void *b)
+{
+    const fsi_xhit_t *x = a, *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c != 0)
+        return c;
+    if (x->key_len != y->key_len)
+        return x->key_len < y->key_len ? -1 : 1;
+    return (x->docid > y->docid) - (x->docid < y->docid);
+}
+
+static uint64_t post_leaves(const fsi_run_t *run, const fsi_xhit_t *h)
+{
+    const fsi_fact_t *f = fsi_facts_get(&run->posts, h->key, h->key_len);
+    return f ? f->mask : 0;
+}
+
+/* For each leaf of the query but those in skip, the thread's best post
+ * that has it (the highest weight; the first in floor order among
+ * equals). Marks them in chosen[] (indexes into the group) and returns
+ * their weights' sum. */
+static double best_posts(const fsi_run_t *run, const fsi_xresult_t *x,
+                         const thread_group_t *g, uint64_t skip,
+                         unsigned char *chosen)
+{
+    double sum = 0.0;
+    memset(chosen, 0, g->n);
+    for (size_t leaf = 0; leaf < run->query->n_leaves; leaf++) {
+        if ((skip >> leaf) & 1)
+            continue;
+        size_t best = (size_t)-1;
+        for (size_t i = 0; i < g->n; i++) {
+            const fsi_xhit_t *h = &x->hits[g->first + i];
+            if (((post_leaves(run, h) >> leaf) & 1) &&
+                (best == (size_t)-1 ||
+                 h->weight > x->hits[g->first + best].weight))
+                best = i;
+        }
+        if (best != (size_t)-1 && !chosen[best]) {
+            chosen[best] = 1;
+            sum += x->hits[g->first + best].weight;
+        }
+    }
+    return sum;
+}
+
+static int compare_groups(const void *a, const void *b, int sort)
+{
+    const thread_group_t *x = a, *y = b;
+    if (sort == FORUM_SORT_RELEVANCE && x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (sort == FORUM_SORT_DATE && x->date != y->date)
+        return x->date < y->date ? 1 : -1;
+    return (x->first > y->first) - (x->first < y->first); /* Thread id. */
+}
+
+static int compare_by_score(const void *a, const void *b)
+{
+    return compare_groups(a, b, FORUM_SORT_RELEVANCE);
+}
+
+static int compare_by_date(const void *a, const void *b)
+{
+    return compare_groups(a, b, FORUM_SORT_DATE);
+}
+
+static int compare_by_thread(const void *a, const void *b)
+{
+    return compare_groups(a, b, FORUM_SORT_FLOOR);
+}
+
+/* Thread scope: the hits are every candidate post (with the leaves the
+ * decider saw); a thread matches when its posts' leaves together
+ * satisfy the query. Each matching thread is scored like a collapsed
+ * one (thread_score), its evidence being the best post of each leaf
+ * together (BM25 adds over words, so two posts with one word each weigh
+ * about what one post with both does). The page keeps, for each
+ * thread, its lead post, and after all of them the other best posts
+ * (run->also_at says whose). */
+static int arrange_thread_scope(void *payload, fsi_xresult_t *x)
+{
+    fsi_run_t *run = payload;
+    const forum_query_t *q = run->query;
+    int failed = 0;
+    qsort(x->hits, x->n_hits, sizeof *x->hits, compare_keys);
+    thread_group_t *groups = calloc(x->n_hits ? x->n_hits : 1,
+                                    sizeof *groups);
+    unsigned char *chosen = malloc(x->n_hits ? x->n_hits : 1);
+    fsi_xhit_t *page = NULL;
+    size_t n_groups = 0;
+    uint64_t posts = 0;
+    if (groups == NULL || chosen == NULL)
+        goto fail;
+
+    /* The matching threads and their evidence. */
+    double top = 0.0;
+    for (size_t i = 0; i < x->n_hits;) {
+        const char *id = x->hits[i].key;
+        const char *nul = memchr(id, '\0', x->hits[i].key_len);
+        size_t id_len = nul ? (size_t)(nul - id) : x->hits[i].key_len;
+        thread_group_t g = {i, 0, i, 0.0, INT64_MIN};
+        uint64_t leaves = 0;
+        while (i < x->n_hits && x->hits[i].key_len > id_len &&
+               x->hits[i].key[id_len] == '\0' &&
+               memcmp(x->hits[i].key, id, id_len) == 0) {
+            const fsi_fact_t *f = fsi_facts_get(&run->posts, x->hits[i].key,
+                                                x->hits[i].key_len);
+            if (f) {
+                leaves |= f->mask;
+                if (f->date != FSI_NO_DATE && f->date > g.date)
+                    g.date = f->date;
+            }
+            i++;
+            g.n++;
+        }
+        if (g.n == 0) { /* A key without a floor: a damaged database. */
+            i++;
+            continue;
+        }
+        if (!fsi_query_thread_matches(q, leaves))
+            continue;
+        g.score = best_posts(run, x, &g, 0, chosen);
+        size_t lead = 0;
+        for (size_t k = 0; k < g.n; k++)
+            if (chosen[k] && (!chosen[lead] || x->hits[g.first + k].weight >
+                                                   x->hits[g.first + lead]
+                                                       .weight))
+                lead = k;
+        g.lead = g.first + lead;
+        if (g.score > top)
+            top = g.score;
+        posts += g.n;
+        groups[n_groups++] = g;
+    }
+    for (size_t k = 0; k < n_groups; k++) {
+        const fsi_xhit_t *lead = &x->hits[groups[k].lead];
+        groups[k].score = thread_score(run, groups[k].score, top,
+                                       groups[k].n - 1, lead->key,
+                                       lead->key_len);
+    }
+    int sort = q->opts.sort;
+    qsort(groups, n_groups, sizeof *groups,
+          sort == FORUM_SORT_RELEVANCE ? compare_by_score
+          : sort == FORUM_SORT_DATE    ? compare_by_date
+                                       : compare_by_thread);
+
+    /* The page: leads first, then the posts shown with them. */
+    size_t first = run->offset < n_groups ? run->offset : n_groups;
+    size_t n_page = n_groups - first < run->limit ? n_groups - first
+                                                  : run->limit;
+    size_t n_out = n_page;
+    for (size_t k = first; k < first + n_page; k++) {
+        best_posts(run, x, &groups[k], post_leaves(run, &x->hits[groups[k].lead]),
+                   chosen);
+        for (size_t i = 0; i < groups[k].n; i++)
+            n_out += chosen[i] && groups[k].first + i != groups[k].lead;
+    }
+    page = calloc(n_out ? n_out : 1, sizeof *page);
+    run->also_at = calloc(n_page + 1, sizeof *run->also_at);
+    if (page == NULL || run->also_at == NULL)
+        goto fail;
+    size_t at = n_page;
+    for (size_t k = 0; k < n_page; k++) {
+        thread_group_t *g = &groups[first + k];
+        best_posts(run, x, g, post_leaves(run, &x->hits[g->lead]), chosen);
+        page[k] = x->hits[g->lead];
+        page[k].weight = g->score;
+        page[k].collapse_count = g->n - 1;
+        x->hits[g->lead].key = x->hits[g->lead].data =
+            x->hits[g->lead].meta = NULL;
+        run->also_at[k] = at;
+        for (size_t i = 0; i < g->n; i++) {
+            fsi_xhit_t *h = &x->hits[g->first + i];
+            if (!chosen[i] || g->first + i == g->lead)
+                continue;
+            page[at] = *h;
+            page[at].weight = g->score;
+            page[at].collapse_count = g->n - 1;
+            h->key = h->data = h->meta = NULL;
+            at++;
+        }
+    }
+    run->also_at[n_page] = at;
+    run->n_page = n_page;
+    for (size_t i = 0; i < x->n_hits; i++)
+        fsi_xhit_free(&x->hits[i]);
+    free(x->hits);
+    x->hits = page;
+    x->n_hits = n_out;
+    page = NULL;
+    run->ranked_all = 1;
+    run->ranked_posts = posts;
+    run->ranked_threads = n_groups;
+    goto out;
+fail:
+    failed = 1;
+out:
+    free(page);
+    free(groups);
+    free(chosen);
+    return failed;
+}
+
+/* The title side query: which articles' titles hold which words. Its
+ * hits themselves are not needed. */
+static int drop_hits(void *payload, fsi_xresult_t *x)
+{
+    (void)payload;
+    keep_page(x, 0, 0);
+    return 0;
+}
+
+static void restart_titles(void *payload)
+{
+    fsi_run_t *run = payload;
+    run->failed = 0;
+    fsi_facts_free(&run->titles);
+}
+
+static forum_status_t read_titles(forum_query_t *q, fsi_run_t *run)
+{
+    fsi_xsearch_t s;
+    memset(&s, 0, sizeof s);
+    s.collapse_slot = -1;
+    s.primary_slot = -1;
+    s.tie_slot = FSI_SLOT_ORDER;
+    s.decider = fsi_query_decide_title;
+    s.decider_payload = run;
+    s.exact_counts = 1;
+    s.payload = run;
+    s.restart = restart_titles;
+    s.arrange = drop_hits;
+    s.count_slot = -1;
+    fsi_xresult_t x;
+    forum_status_t status = fsi_xdb_search(q->db->x, q->title_xquery, &s,
+                                           &x);
+    fsi_xresult_free(&x);
+    return status;
 }
 
 /* ---- Running ------------------------------------------------------- */
@@ -139,6 +511,14 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     s.restart = restart_run;
     if (o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE)
         s.arrange = arrange_threads;
+    if (o->scope == FORUM_SCOPE_THREAD) {
+        /* Every candidate post, by relevance (its key is then its
+         * ORDER value), put together by thread in arrange. */
+        s.collapse_slot = -1;
+        s.primary_slot = -1;
+        s.decider = fsi_query_decide_thread;
+        s.arrange = arrange_thread_scope;
+    }
     s.meta_key = thread_record_key;
     /* Xapian counts posts, and threads only when collapsing and not
      * always exactly: count the distinct threads of every match, unless
@@ -188,8 +568,19 @@ static void unlink_results(forum_results_t *res)
         res->next->prev = res->prev;
 }
 
+static size_t max_also(const forum_results_t *res)
+{
+    size_t most = 0;
+    for (size_t k = 0; k < res->n_page; k++)
+        if (res->also_at[k + 1] - res->also_at[k] > most)
+            most = res->also_at[k + 1] - res->also_at[k];
+    return most;
+}
+
 static void results_free(forum_results_t *res)
 {
+    free(res->also_at);
+    free(res->also);
     fsi_xresult_free(&res->x);
     fsi_buf_free(&res->strings);
     fsi_normalized_free(&res->norm);
@@ -220,13 +611,32 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
     run.offset = q->opts.offset;
     run.limit = q->opts.limit;
     fsi_xsearch_t search = search_for(q, &run);
-    status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
-    if (status != FORUM_OK)
-        fsi_db_fail_shim(db, status);
-    else if (run.failed)
-        status = FORUM_ENOMEM;
+    /* Threads ranked by relevance weigh their titles. */
+    if (q->title_xquery && search.arrange && q->opts.sort ==
+                                                  FORUM_SORT_RELEVANCE) {
+        status = read_titles(q, &run);
+        if (status != FORUM_OK)
+            fsi_db_fail_shim(db, status);
+        else if (run.failed)
+            status = FORUM_ENOMEM;
+    }
+    if (status == FORUM_OK) {
+        status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
+        if (status != FORUM_OK)
+            fsi_db_fail_shim(db, status);
+        else if (run.failed)
+            status = FORUM_ENOMEM;
+    }
     if (status == FORUM_OK)
         take_counts(res, &run, &search);
+    fsi_facts_free(&run.titles);
+    fsi_facts_free(&run.posts);
+    res->also_at = run.also_at;
+    res->n_page = run.also_at ? run.n_page : res->x.n_hits;
+    if (status == FORUM_OK && run.also_at)
+        res->also = calloc(max_also(res) + 1, sizeof *res->also);
+    if (status == FORUM_OK && run.also_at && res->also == NULL)
+        status = FORUM_ENOMEM;
     if (status != FORUM_OK) {
         results_free(res);
         return status;
@@ -268,17 +678,62 @@ static size_t keep_string(fsi_buf_t *arena, fsi_str_t s)
     return at;
 }
 
+/* Where a hit's strings are in the arena (which may move while it
+ * grows, so pointers are made at the end). */
+typedef struct hit_strings {
+    size_t id, title, board, author, source, path, text;
+    fsi_post_record_t rec;
+    const fsi_xhit_t *x;
+} hit_strings_t;
+
+static forum_status_t keep_hit(forum_results_t *results, const fsi_xhit_t *x,
+                               const fsi_thread_record_t *thread,
+                               hit_strings_t *at)
+{
+    forum_db_t *db = results->query->db;
+    if (fsi_post_record_decode(&at->rec, x->data, x->data_len) != FORUM_OK)
+        return fsi_db_fail(db, FORUM_EIO, "%s: corrupt document %u",
+                           db->path, x->docid);
+    fsi_buf_t *arena = &results->strings;
+    at->x = x;
+    at->id = keep_string(arena, at->rec.thread_id);
+    at->title = keep_string(arena, thread->title);
+    at->board = keep_string(arena, thread->board);
+    at->author = keep_string(arena, at->rec.author);
+    at->source = keep_string(arena, thread->source);
+    at->path = keep_string(arena, thread->path);
+    at->text = keep_string(arena, at->rec.text);
+    return arena->failed ? FORUM_ENOMEM : FORUM_OK;
+}
+
+static void point_hit(forum_hit_t *hit, const forum_results_t *results,
+                      const hit_strings_t *at, const fsi_xhit_t *lead)
+{
+    const char *base = results->strings.data;
+    const fsi_post_record_t *rec = &at->rec;
+    hit->thread_id = base + at->id;
+    hit->title = base + at->title;
+    hit->board = base + at->board;
+    hit->author = base + at->author;
+    hit->source = base + at->source;
+    hit->path = base + at->path;
+    hit->text = base + at->text;
+    hit->text_len = rec->text.len;
+    hit->floor = rec->floor;
+    hit->date = rec->date != FSI_NO_DATE ? rec->date : rec->thread_date;
+    hit->score = results->scored ? lead->weight : 0.0;
+    hit->thread_matches = lead->collapse_count + 1;
+    hit->rank = (uint32_t)(results->offset + results->cursor);
+    hit->also = NULL;
+    hit->n_also = 0;
+}
+
 static forum_status_t next_locked(forum_results_t *results,
                                   const forum_hit_t **out)
 {
-    forum_db_t *db = results->query->db;
-    if (results->cursor >= results->x.n_hits)
+    if (results->cursor >= results->n_page)
         return FORUM_ITER_DONE;
     const fsi_xhit_t *x = &results->x.hits[results->cursor];
-    fsi_post_record_t rec;
-    if (fsi_post_record_decode(&rec, x->data, x->data_len) != FORUM_OK)
-        return fsi_db_fail(db, FORUM_EIO, "%s: corrupt document %u",
-                           db->path, x->docid);
     /* A thread record missing (a damaged database) leaves its fields
      * empty. */
     fsi_thread_record_t thread = {{"", 0}, {"", 0}, {"", 0}, {"", 0},
@@ -286,35 +741,32 @@ static forum_status_t next_locked(forum_results_t *results,
     if (x->meta_len)
         fsi_thread_record_decode(&thread, x->meta, x->meta_len);
 
-    fsi_buf_t *arena = &results->strings;
-    arena->len = 0;
-    size_t at_id = keep_string(arena, rec.thread_id);
-    size_t at_title = keep_string(arena, thread.title);
-    size_t at_board = keep_string(arena, thread.board);
-    size_t at_author = keep_string(arena, rec.author);
-    size_t at_source = keep_string(arena, thread.source);
-    size_t at_path = keep_string(arena, thread.path);
-    size_t at_text = keep_string(arena, rec.text);
-    if (arena->failed)
-        return FORUM_ENOMEM;
-
-    forum_hit_t *hit = &results->hit;
-    hit->thread_id = arena->data + at_id;
-    hit->title = arena->data + at_title;
-    hit->board = arena->data + at_board;
-    hit->author = arena->data + at_author;
-    hit->source = arena->data + at_source;
-    hit->path = arena->data + at_path;
-    hit->text = arena->data + at_text;
-    hit->text_len = rec.text.len;
-    hit->floor = rec.floor;
-    hit->date = rec.date != FSI_NO_DATE ? rec.date : rec.thread_date;
-    hit->score = results->scored ? x->weight : 0.0;
-    hit->thread_matches = x->collapse_count + 1;
-    hit->rank = (uint32_t)(results->offset + results->cursor);
-    results->cursor++;
-    *out = hit;
-    return FORUM_OK;
+    results->strings.len = 0;
+    hit_strings_t lead;
+    forum_status_t status = keep_hit(results, x, &thread, &lead);
+    size_t first_also = 0, n_also = 0;
+    if (results->also_at) {
+        first_also = results->also_at[results->cursor];
+        n_also = results->also_at[results->cursor + 1] - first_also;
+    }
+    hit_strings_t *also = n_also ? calloc(n_also, sizeof *also) : NULL;
+    if (n_also && also == NULL && status == FORUM_OK)
+        status = FORUM_ENOMEM;
+    for (size_t i = 0; status == FORUM_OK && i < n_also; i++)
+        status = keep_hit(results, &results->x.hits[first_also + i], &thread,
+                          &also[i]);
+    if (status == FORUM_OK) {
+        forum_hit_t *hit = &results->hit;
+        point_hit(hit, results, &lead, x);
+        for (size_t i = 0; i < n_also; i++)
+            point_hit(&results->also[i], results, &also[i], x);
+        hit->also = n_also ? results->also : NULL;
+        hit->n_also = n_also;
+        results->cursor++;
+        *out = hit;
+    }
+    free(also);
+    return status;
 }
 
 forum_status_t forum_results_next(forum_results_t *results,

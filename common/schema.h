@@ -86,5 +86,10 @@ enum {
 /* Collapsed results: every matching thread is ranked by its best post's
  * weight + FSI_THREAD_MATCHES_BOOST * ln(1 + its other matches). */
 #define FSI_THREAD_MATCHES_BOOST 1.0
+/* ... + FSI_TITLE_SHARE_BOOST * (the highest such weight among the
+ * matching threads) * (share of the query's words in its title):
+ * the thread a person means usually has the words in its title
+ * (README "Ranking"; bench/relevance.sh). */
+#define FSI_TITLE_SHARE_BOOST 2.0
 
 #endif

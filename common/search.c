@@ -9,6 +9,7 @@
  * tree against the post's stored text, so what comes back is exactly
  * the posts whose normalized text contains each segment.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,12 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         goto out;
     }
     c->exact = terms.n_required == 1 && terms.whole;
+    c->title_query = and_of_terms(&terms.required, terms.n_required,
+                                  FSI_PREFIX_TITLE);
+    if (c->title_query == NULL) {
+        status = FORUM_ENOMEM;
+        goto out;
+    }
     fsi_xquery_t *boosts[2];
     size_t n_boosts = 0;
     if (terms.n_aligned)
@@ -215,6 +222,7 @@ static forum_status_t compile_list(forum_query_t *q, compiled_t *c,
             /* AND's negated parts become AND_NOT, when exact. */
             compiled_t *kc = &c->kids[i];
             kc->node = kid;
+            kc->leaf = -1;
             kc->kids = calloc(1, sizeof *kc->kids);
             if (kc->kids == NULL) {
                 status = FORUM_ENOMEM;
@@ -270,6 +278,7 @@ static forum_status_t compile(forum_query_t *q, compiled_t *c,
     forum_status_t status = FORUM_OK;
     c->node = node;
     c->exact = 1;
+    c->leaf = -1;
     *out = NULL;
     switch (node->kind) {
     case FSI_Q_TEXT:
@@ -322,6 +331,7 @@ static void compiled_free(compiled_t *c)
 {
     for (size_t i = 0; i < c->n_kids; i++)
         compiled_free(&c->kids[i]);
+    fsi_xq_destroy(c->title_query);
     free(c->kids);
     free(c->pattern.text);
 }
@@ -339,19 +349,48 @@ static void add_mark(fsi_pattern_t **list, size_t *n, const fsi_pattern_t *pat)
 
 /* Positive patterns (not under a NOT) are what snippets mark: text
  * patterns in posts and titles (a title is searched with its article),
- * title: patterns in titles only. */
-static void gather_marks(forum_query_t *q, const compiled_t *c)
+ * title: patterns in titles only. The text patterns are also the title
+ * signal's words: their title queries are gathered into titles (bit i
+ * of a title's marks is text_marks[i]). */
+static void gather_marks(forum_query_t *q, compiled_t *c,
+                         fsi_xquery_t ***titles, size_t *n_titles)
 {
     if (c->node == NULL || c->node->kind == FSI_Q_NOT)
         return;
     if (c->node->kind == FSI_Q_TEXT && c->pattern.len) {
+        size_t before = q->n_text_marks;
         add_mark(&q->text_marks, &q->n_text_marks, &c->pattern);
         add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
+        fsi_xquery_t **grown = c->title_query && before < 64 &&
+                                       q->n_text_marks > before
+            ? realloc(*titles, (*n_titles + 1) * sizeof *grown) : NULL;
+        if (grown) {
+            *titles = grown;
+            grown[(*n_titles)++] = c->title_query;
+            c->title_query = NULL;
+        }
     }
     if (c->node->kind == FSI_Q_TITLE && c->pattern.len)
         add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
     for (size_t i = 0; i < c->n_kids; i++)
-        gather_marks(q, &c->kids[i]);
+        gather_marks(q, &c->kids[i], titles, n_titles);
+}
+
+/* The title side query: the articles whose title has some of the text
+ * marks' terms (results.c ranks threads with it). Without it (out of
+ * memory, or no words), threads just get no title signal. */
+static void gather_title_query(forum_query_t *q)
+{
+    fsi_xquery_t **titles = NULL;
+    size_t n_titles = 0;
+    gather_marks(q, &q->root, &titles, &n_titles);
+    if (n_titles) {
+        fsi_xquery_t *parts[2] = {
+            fsi_xq_combine(FSI_XQ_OR, titles, n_titles),
+            boolean_term(FSI_TERM_ARTICLE, "", 0)};
+        q->title_xquery = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
+    }
+    free(titles);
 }
 
 /* ---- Verifying candidates --------------------------------------- */
@@ -459,15 +498,220 @@ int fsi_query_decide(void *payload, const char *data, size_t len)
     return keep;
 }
 
+
+/* ---- Thread scope ------------------------------------------------- */
+
+static int is_filter(const fsi_qnode_t *n)
+{
+    return n->kind == FSI_Q_AUTHOR || n->kind == FSI_Q_BOARD ||
+           n->kind == FSI_Q_THREAD || n->kind == FSI_Q_FLOOR ||
+           n->kind == FSI_Q_DATE;
+}
+
+/* Numbers the leaves under c (every node but AND, OR and NOT). */
+static forum_status_t number_leaves(forum_query_t *q, compiled_t *c)
+{
+    if (c->node->kind == FSI_Q_AND || c->node->kind == FSI_Q_OR ||
+        c->node->kind == FSI_Q_NOT) {
+        for (size_t i = 0; i < c->n_kids; i++) {
+            forum_status_t status = number_leaves(q, &c->kids[i]);
+            if (status != FORUM_OK)
+                return status;
+        }
+        return FORUM_OK;
+    }
+    if (q->n_leaves == FSI_MAX_THREAD_LEAVES)
+        return fsi_db_fail(q->db, FORUM_EQUERY, "thread scope: more than "
+                           "%d words and filters", FSI_MAX_THREAD_LEAVES);
+    c->leaf = (int)q->n_leaves;
+    q->leaves[q->n_leaves++] = c;
+    return FORUM_OK;
+}
+
+/* Thread scope: a thread matches when its posts together satisfy the
+ * query, counting only the posts that pass the post filters (the
+ * root's author:, board:, thread:, floor:, date: parts, which keep
+ * their per-post meaning); every other part (words, title:, filters
+ * under OR or NOT) holds for the thread when one of those posts has
+ * it. The candidates are the filtered posts that have any part; the
+ * decider records which (fsi_query_decide_thread) and results.c puts
+ * the threads together. A query of filters only is post scope. */
+static forum_status_t compile_thread_scope(forum_query_t *q)
+{
+    compiled_t *root = &q->root;
+    int and_root = root->node->kind == FSI_Q_AND;
+    size_t n_parts = and_root ? root->n_kids : 1;
+    compiled_t *parts = and_root ? root->kids : root;
+    q->leaves = calloc(FSI_MAX_THREAD_LEAVES, sizeof *q->leaves);
+    q->post_filters = calloc(n_parts, sizeof *q->post_filters);
+    if (q->leaves == NULL || q->post_filters == NULL)
+        return FORUM_ENOMEM;
+    forum_status_t status = FORUM_OK;
+    for (size_t i = 0; status == FORUM_OK && i < n_parts; i++) {
+        if (is_filter(parts[i].node))
+            q->post_filters[q->n_post_filters++] = &parts[i];
+        else
+            status = number_leaves(q, &parts[i]);
+    }
+    if (status != FORUM_OK)
+        return status;
+    if (q->n_leaves == 0) {
+        q->opts.scope = FORUM_SCOPE_POST;
+        return FORUM_OK;
+    }
+    /* Each part again on its own, for its own candidates. */
+    fsi_xquery_t **any = calloc(q->n_leaves, sizeof *any);
+    fsi_xquery_t **filters = calloc(q->n_post_filters + 1, sizeof *filters);
+    size_t n_any = 0, n_filters = 0;
+    if (any == NULL || filters == NULL)
+        status = FORUM_ENOMEM;
+    for (size_t i = 0; status == FORUM_OK && i < q->n_leaves; i++) {
+        compiled_t scratch;
+        memset(&scratch, 0, sizeof scratch);
+        status = compile(q, &scratch, q->leaves[i]->node, &any[n_any]);
+        if (status == FORUM_OK)
+            n_any++;
+        compiled_free(&scratch);
+    }
+    for (size_t i = 0; status == FORUM_OK && i < q->n_post_filters; i++) {
+        compiled_t scratch;
+        memset(&scratch, 0, sizeof scratch);
+        status = compile(q, &scratch, q->post_filters[i]->node,
+                         &filters[n_filters]);
+        if (status == FORUM_OK)
+            n_filters++;
+        compiled_free(&scratch);
+    }
+    if (status == FORUM_OK) {
+        fsi_xquery_t *candidates = fsi_xq_combine(FSI_XQ_OR, any, n_any);
+        n_any = 0;
+        if (n_filters) {
+            fsi_xquery_t *both[2] = {
+                candidates, fsi_xq_combine(FSI_XQ_AND, filters, n_filters)};
+            n_filters = 0;
+            candidates = fsi_xq_combine(FSI_XQ_FILTER, both, 2);
+        }
+        if (candidates == NULL) {
+            status = FORUM_ENOMEM;
+        } else {
+            fsi_xq_destroy(q->xquery);
+            q->xquery = candidates;
+        }
+    }
+    for (size_t i = 0; i < n_any; i++)
+        fsi_xq_destroy(any[i]);
+    for (size_t i = 0; i < n_filters; i++)
+        fsi_xq_destroy(filters[i]);
+    free(any);
+    free(filters);
+    return status;
+}
+
+static int thread_holds(const compiled_t *c, uint64_t leaves)
+{
+    if (c->leaf >= 0)
+        return (leaves >> c->leaf) & 1;
+    switch (c->node->kind) {
+    case FSI_Q_AND:
+        for (size_t i = 0; i < c->n_kids; i++)
+            if (!thread_holds(&c->kids[i], leaves))
+                return 0;
+        return 1;
+    case FSI_Q_OR:
+        for (size_t i = 0; i < c->n_kids; i++)
+            if (thread_holds(&c->kids[i], leaves))
+                return 1;
+        return 0;
+    case FSI_Q_NOT:
+        return !thread_holds(&c->kids[0], leaves);
+    default:
+        return 1; /* A post filter: every post counted passed it. */
+    }
+}
+
+int fsi_query_thread_matches(const forum_query_t *q, uint64_t leaves)
+{
+    return thread_holds(&q->root, leaves);
+}
+
+
+/* The key of a post in run->posts: its ORDER value (schema.h), which
+ * is also what Xapian hands results.c as the hit's sort key. */
+static int post_key(fsi_buf_t *key, const fsi_post_record_t *rec)
+{
+    char floor_key[16];
+    size_t n = fsi_sortable_serialise(rec->floor, floor_key);
+    fsi_buf_append(key, rec->thread_id.s, rec->thread_id.len);
+    fsi_buf_append_char(key, '\0');
+    fsi_buf_append(key, floor_key, n);
+    return key->failed ? -1 : 0;
+}
+
+int fsi_query_decide_thread(void *payload, const char *data, size_t len)
+{
+    fsi_run_t *run = payload;
+    candidate_t cand;
+    memset(&cand, 0, sizeof cand);
+    cand.q = run->query;
+    const forum_query_t *q = cand.q;
+    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+        return 0;
+    for (size_t i = 0; i < q->n_post_filters; i++)
+        if (!evaluate(&cand, q->post_filters[i]))
+            return 0;
+    uint64_t leaves = 0;
+    for (size_t i = 0; i < q->n_leaves; i++)
+        if (evaluate(&cand, q->leaves[i]))
+            leaves |= UINT64_C(1) << i;
+    if (leaves == 0 || cand.failed) {
+        run->failed |= cand.failed;
+        return 0;
+    }
+    int64_t date = cand.rec.date != FSI_NO_DATE ? cand.rec.date
+                                                : cand.rec.thread_date;
+    fsi_buf_t key = FSI_BUF_INIT;
+    if (post_key(&key, &cand.rec) != 0 ||
+        fsi_facts_put(&run->posts, key.data, key.len, leaves, date) != 0)
+        run->failed = 1;
+    fsi_buf_free(&key);
+    return 1;
+}
+
+int fsi_query_decide_title(void *payload, const char *data, size_t len)
+{
+    fsi_run_t *run = payload;
+    candidate_t cand;
+    memset(&cand, 0, sizeof cand);
+    cand.q = run->query;
+    const forum_query_t *q = cand.q;
+    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK ||
+        cand.rec.floor != 0)
+        return 0;
+    uint64_t marks = 0;
+    for (size_t i = 0; i < q->n_text_marks && i < 64; i++)
+        if (contains(&cand, &q->text_marks[i], 1))
+            marks |= UINT64_C(1) << i;
+    if (cand.failed ||
+        (marks && fsi_facts_put(&run->titles, cand.rec.thread_id.s,
+                                cand.rec.thread_id.len, marks, 0) != 0))
+        run->failed = 1;
+    return marks != 0;
+}
+
 /* ---- Public API ---------------------------------------------------- */
 
 forum_status_t forum_search_options_init(forum_search_options_t *opts,
                                          unsigned int version)
 {
-    if (opts == NULL || version != FORUM_SEARCH_OPTIONS_VERSION)
+    if (opts == NULL || (version != 1 &&
+                         version != FORUM_SEARCH_OPTIONS_VERSION))
         return FORUM_EINVAL;
     forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
-    *opts = defaults;
+    defaults.version = version;
+    /* A version 1 struct ends before scope. */
+    memcpy(opts, &defaults, version == 1
+                                ? offsetof(forum_search_options_t, scope)
+                                : sizeof defaults);
     return FORUM_OK;
 }
 
@@ -475,15 +719,20 @@ forum_status_t forum_search_options_init(forum_search_options_t *opts,
 static forum_status_t check_options(forum_db_t *db,
                                     const forum_search_options_t *opts)
 {
-    if (opts->version != FORUM_SEARCH_OPTIONS_VERSION)
+    if (opts->version != 1 && opts->version != FORUM_SEARCH_OPTIONS_VERSION)
         return fsi_db_fail(db, FORUM_EINVAL, "search options: unknown "
-                           "version %u (this library knows %u)",
+                           "version %u (this library knows 1 to %u)",
                            opts->version, FORUM_SEARCH_OPTIONS_VERSION);
     if (opts->sort != FORUM_SORT_RELEVANCE && opts->sort != FORUM_SORT_DATE &&
         opts->sort != FORUM_SORT_FLOOR)
         return fsi_db_fail(db, FORUM_EINVAL, "search options: unknown sort "
                            "%d (FORUM_SORT_RELEVANCE, FORUM_SORT_DATE or "
                            "FORUM_SORT_FLOOR)", (int)opts->sort);
+    if (opts->version >= 2 && opts->scope != FORUM_SCOPE_POST &&
+        opts->scope != FORUM_SCOPE_THREAD)
+        return fsi_db_fail(db, FORUM_EINVAL, "search options: unknown "
+                           "scope %d (FORUM_SCOPE_POST or "
+                           "FORUM_SCOPE_THREAD)", (int)opts->scope);
     return FORUM_OK;
 }
 
@@ -491,6 +740,9 @@ static void query_free(forum_query_t *q)
 {
     fsi_query_free_results(q);
     fsi_xq_destroy(q->xquery);
+    fsi_xq_destroy(q->title_xquery);
+    free(q->leaves);
+    free(q->post_filters);
     compiled_free(&q->root);
     fsi_qnode_free(q->tree);
     free(q->description);
@@ -519,7 +771,9 @@ static forum_status_t build_query(forum_query_t *q, const char *text,
             status = FORUM_ENOMEM;
     }
     if (status == FORUM_OK)
-        gather_marks(q, &q->root);
+        gather_title_query(q);
+    if (status == FORUM_OK && q->opts.scope == FORUM_SCOPE_THREAD)
+        status = compile_thread_scope(q);
     return status;
 }
 
@@ -537,7 +791,12 @@ static forum_status_t create_locked(forum_query_t **out, forum_db_t *db,
     if (q == NULL)
         return FORUM_ENOMEM;
     q->db = db;
-    q->opts = opts ? *opts : defaults;
+    q->opts = defaults;
+    if (opts && opts->version == 1) /* A shorter struct: no scope. */
+        memcpy(&q->opts, opts, offsetof(forum_search_options_t, scope));
+    else if (opts)
+        q->opts = *opts;
+    q->opts.version = FORUM_SEARCH_OPTIONS_VERSION;
     status = build_query(q, text ? text : "", len);
     if (status != FORUM_OK) {
         query_free(q);

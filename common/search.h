@@ -17,11 +17,19 @@
 #include "query_parse.h"
 #include "xapian_shim.h"
 
+/* Thread scope tells the parts of a query apart by the bits of a
+ * 64-bit mask. */
+#define FSI_MAX_THREAD_LEAVES 64
+
 /* What one node of the tree compiles to. */
 typedef struct fsi_compiled {
     const fsi_qnode_t *node;
     fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
     int exact;              /* Xapian's answer for this node is exact. */
+    /* TEXT: the same words among the title terms (S), for the title
+     * signal; handed to the query's title_xquery by gather_marks. */
+    fsi_xquery_t *title_query;
+    int leaf;               /* Thread scope: its bit in q->leaves, or -1. */
     struct fsi_compiled *kids;
     size_t n_kids;
 } fsi_compiled_t;
@@ -41,11 +49,45 @@ struct forum_query {
     size_t n_text_marks;
     fsi_pattern_t *title_marks;
     size_t n_title_marks;
+    /* The articles whose title has some of text_marks (bit i: mark i),
+     * or NULL when there are none: the title signal (results.c). */
+    fsi_xquery_t *title_xquery;
+    /* Thread scope: the nodes a thread has when any of its posts has
+     * them (leaf i: bit i), and the post filters (the root AND's
+     * author:, board:, thread:, floor:, date: parts), which decide
+     * which posts count. NULL lists in post scope. */
+    const struct fsi_compiled **leaves;
+    size_t n_leaves;
+    const struct fsi_compiled **post_filters;
+    size_t n_post_filters;
     forum_results_t *results;      /* Live result sets, owned. */
     /* The decider's scratch: the candidate's normalized fields. Used
      * under the handle's lock only. */
     fsi_normalized_t norm_text, norm_title, norm_name;
 };
+
+/* What a run learns about threads and posts as Xapian shows it
+ * candidates, keyed by bytes (a thread id, or a post's ORDER value):
+ * an open-addressing table, owned by the run (results.c). */
+typedef struct fsi_fact {
+    char *key;              /* NULL: free slot. */
+    size_t key_len;
+    uint64_t mask;          /* Title marks, or thread-scope leaves. */
+    int64_t date;           /* Thread scope: the post's date. */
+} fsi_fact_t;
+
+typedef struct fsi_facts {
+    fsi_fact_t *slots;
+    size_t cap, used;
+} fsi_facts_t;
+
+/* ORs mask into key's fact (made if new) and sets its date. -1 when
+ * out of memory. */
+int fsi_facts_put(fsi_facts_t *facts, const char *key, size_t len,
+                  uint64_t mask, int64_t date);
+const fsi_fact_t *fsi_facts_get(const fsi_facts_t *facts, const char *key,
+                                size_t len);
+void fsi_facts_free(fsi_facts_t *facts);
 
 /* One run of a query: the payload of the search's callbacks. */
 typedef struct fsi_run {
@@ -55,11 +97,29 @@ typedef struct fsi_run {
     /* Collapsed by relevance, every thread is ranked: its counts. */
     int ranked_all;
     uint64_t ranked_posts, ranked_threads;
+    fsi_facts_t titles;          /* Thread id -> title marks. */
+    fsi_facts_t posts;           /* Thread scope: ORDER -> leaves, date. */
+    /* Thread scope: the page's leads are hits [0, n_page); the posts
+     * shown with lead k are hits [also_at[k], also_at[k + 1]). */
+    size_t n_page;
+    size_t *also_at;
 } fsi_run_t;
 
 /* The MatchDecider: whether the post (its document data) matches the
  * whole query, verified against its stored text. payload: the run. */
 int fsi_query_decide(void *run, const char *data, size_t len);
+
+/* The title side query's decider: records which text marks the
+ * article's title holds (run->titles). payload: the run. */
+int fsi_query_decide_title(void *run, const char *data, size_t len);
+
+/* Thread scope's decider: records which leaves the post has
+ * (run->posts) and keeps the posts that have one and pass the post
+ * filters. */
+int fsi_query_decide_thread(void *run, const char *data, size_t len);
+
+/* Whether a thread with these leaves (bit i: q->leaves[i]) matches. */
+int fsi_query_thread_matches(const forum_query_t *q, uint64_t leaves);
 
 /* Frees the result sets of query (results.c). Call under the lock. */
 void fsi_query_free_results(forum_query_t *query);

@@ -196,7 +196,28 @@ typedef enum forum_sort {
     FORUM_SORT_FLOOR          /**< Thread order: by thread id, then floor. */
 } forum_sort_t;
 
-#define FORUM_SEARCH_OPTIONS_VERSION 1
+/** What one hit is, and what the query's words must be found in. */
+typedef enum forum_scope {
+    /** A post matches when it holds the whole query (the article counts
+     *  its thread title); hits are posts, or their threads when
+     *  collapsing. */
+    FORUM_SCOPE_POST = 0,
+    /** A thread matches when its posts together hold the query: each
+     *  word, phrase or title: part may be in a different post. The
+     *  filters of the top level (author:, board:, thread:, floor:,
+     *  date: ANDed with the rest) keep their per-post meaning: only the
+     *  posts that pass them count. Other filters (under OR or NOT) hold
+     *  for a thread when one of those posts passes them. A query of
+     *  filters only is searched in post scope. Hits are threads (never
+     *  more than one per thread, whatever collapse_threads says), each
+     *  showing its best post and, in forum_hit_t.also, the best post of
+     *  each other word. At most 64 words and filters. */
+    FORUM_SCOPE_THREAD = 1
+} forum_scope_t;
+
+/** 2 added forum_search_options_t.scope; version 1 structs are still
+ *  accepted (scope is then FORUM_SCOPE_POST). */
+#define FORUM_SEARCH_OPTIONS_VERSION 2
 
 /** Options for forum_query_create(). */
 typedef struct forum_search_options {
@@ -213,10 +234,13 @@ typedef struct forum_search_options {
      *  ranked by relevance, which always look at every match (a thread's
      *  score counts its matching posts). */
     bool exact_counts;
+    /** FORUM_SCOPE_POST (the default) or FORUM_SCOPE_THREAD. @since 2 */
+    forum_scope_t scope;
 } forum_search_options_t;
 
 #define FORUM_SEARCH_OPTIONS_INIT {FORUM_SEARCH_OPTIONS_VERSION, \
-                                   FORUM_SORT_RELEVANCE, true, 0, 10, true}
+                                   FORUM_SORT_RELEVANCE, true, 0, 10, true, \
+                                   FORUM_SCOPE_POST}
 
 /** Fills @p opts with the defaults. FORUM_EINVAL for an unknown version. */
 FORUM_API forum_status_t forum_search_options_init(
@@ -498,6 +522,14 @@ typedef struct forum_hit {
      *  exact_counts). Not collapsed: 1. */
     uint64_t thread_matches;
     uint32_t rank;          /**< 0-based rank in the whole result list. */
+    /** Thread scope: the thread's other posts shown with this one, in
+     *  floor order: for each part of the query this post lacks, the
+     *  best post that has it. NULL and 0 otherwise, and in these
+     *  posts themselves (whose rank, score and thread_matches are the
+     *  hit's). Borrowed like the hit; forum_results_snippet() takes
+     *  them as it takes the hit. */
+    const struct forum_hit *also;
+    size_t n_also;
 } forum_hit_t;
 
 /** A highlighted excerpt of a post. */
