@@ -18,7 +18,7 @@
 
 enum {
     OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS,
-    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN, OPT_VALUES
+    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN, OPT_VALUES, OPT_SCOPE
 };
 
 static const struct option long_options[] = {
@@ -29,6 +29,7 @@ static const struct option long_options[] = {
     {"offset", required_argument, NULL, 'o'},
     {"count", no_argument, NULL, 'c'},
     {"sort", required_argument, NULL, OPT_SORT},
+    {"scope", required_argument, NULL, OPT_SCOPE},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"snippet-chars", required_argument, NULL, OPT_SNIPPET},
@@ -81,6 +82,11 @@ static void usage(FILE *out)
 "  -c, --count              print only the numbers of posts and threads\n"
 "      --sort KEY           relevance (default), date (newest first),\n"
 "                           floor (thread order)\n"
+"      --scope SCOPE        post (default): a post holds the whole query;\n"
+"                           thread: a thread's posts together do (its\n"
+"                           best post per word shown); author:, board:,\n"
+"                           thread:, floor:, date: at the top still\n"
+"                           choose which posts count\n"
 "  -j, --json               JSON Lines, one hit per line (= --format json)\n"
 "      --format FMT         text (default), json, html, plain\n"
 "      --markers OPEN,CLOSE highlight markers for --format plain\n"
@@ -130,6 +136,7 @@ typedef struct cli {
     long long context;       /* --context */
     const char *db_path;
     char *query;             /* The words joined, or NULL. */
+    forum_results_t *results; /* Thread scope: snippets of hit->also. */
 } cli_t;
 
 #define SGR_MARK "\033[1;31m"
@@ -309,6 +316,54 @@ static void terminal_via(FILE *out, const cli_t *cli, const char *thread_id,
     free(buf);
 }
 
+/* Thread scope: the posts shown with a hit (for each word its own post
+ * lacks, the best post that has it), after its snippet. */
+static void print_also(const cli_t *cli, const forum_hit_t *hit)
+{
+    for (size_t i = 0; i < hit->n_also; i++) {
+        const forum_hit_t *post = &hit->also[i];
+        forum_snippet_t *snip = NULL;
+        if (forum_results_snippet(cli->results, post, &cli->snippet,
+                                  &snip) != FORUM_OK)
+            continue; /* Out of memory: one line fewer. */
+        char floor[32], date[32];
+        floor_label(floor, post->floor);
+        cli_format_date(date, post->date);
+        if (cli->format == FMT_JSON) {
+            printf("%s{\"floor\":%d,", i ? "," : "", post->floor);
+            cli_json_member(stdout, "author", post->author);
+            if (date[0])
+                cli_json_member(stdout, "date", date);
+            else
+                fputs("\"date\":null,", stdout);
+            fputs("\"snippet\":", stdout);
+            cli_json_string(stdout, snip->text, snip->len);
+            putchar(',');
+            cli_json_marks(stdout, "highlights", snip);
+            putchar('}');
+        } else if (cli->format == FMT_HTML) {
+            printf("<p class=\"also\"><span class=\"floor\">%s</span> "
+                   "<span class=\"author\">", floor);
+            html_escaped(stdout, post->author, strlen(post->author));
+            fputs("</span> ", stdout);
+            marked(stdout, snip, "<mark>", "</mark>", true);
+            fputs("</p>", stdout);
+        } else {
+            printf("\n   + %s", floor);
+            if (post->author[0]) {
+                putchar(' ');
+                terminal_str(stdout, post->author);
+            }
+            if (date[0])
+                printf(" · %.10s", date);
+            fputs("\n     ", stdout);
+            marked(stdout, snip, mark_open(cli), mark_close(cli, SGR_RESET),
+                   false);
+        }
+        forum_snippet_destroy(snip);
+    }
+}
+
 static void print_text(const cli_t *cli, const forum_hit_t *hit,
                        const forum_snippet_t *title,
                        const forum_snippet_t *snip)
@@ -347,6 +402,7 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     terminal_via(stdout, cli, hit->thread_id, hit->floor, false);
     printf("%s\n   ", reset);
     marked(stdout, snip, mark_open(cli), mark_close(cli, SGR_RESET), false);
+    print_also(cli, hit);
     printf("\n   %s", dim);
     terminal_via(stdout, cli, hit->thread_id, hit->floor, true);
     printf("%s\n\n", reset);
@@ -356,8 +412,26 @@ static void print_json(const cli_t *cli, const forum_hit_t *hit,
                        const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
-    cli_hit_json(stdout, hit, title, snip, cli->search.collapse_threads);
-    putchar('\n');
+    if (hit->n_also == 0) {
+        cli_hit_json(stdout, hit, title, snip, cli->search.collapse_threads);
+        putchar('\n');
+        return;
+    }
+    /* Thread scope: the object gets "also":[{floor, author, date,
+     * snippet, highlights}...] before its closing brace. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem == NULL)
+        return;
+    cli_hit_json(mem, hit, title, snip, cli->search.collapse_threads);
+    if (fclose(mem) == 0 && len > 0 && buf[len - 1] == '}') {
+        fwrite(buf, 1, len - 1, stdout);
+        fputs(",\"also\":[", stdout);
+        print_also(cli, hit);
+        fputs("]}\n", stdout);
+    }
+    free(buf);
 }
 
 static void print_html(const cli_t *cli, const forum_hit_t *hit,
@@ -399,7 +473,9 @@ static void print_html(const cli_t *cli, const forum_hit_t *hit,
     html_str(stdout, hit->path);
     fputs("</span></p><p class=\"snippet\">", stdout);
     marked(stdout, snip, "<mark>", "</mark>", true);
-    fputs("</p></div>\n", stdout);
+    fputs("</p>", stdout);
+    print_also(cli, hit);
+    fputs("</div>\n", stdout);
 }
 
 /* "N posts in M threads" (or "N posts"), then " matched" after hits. */
@@ -482,6 +558,15 @@ static int take_option(cli_t *cli, int c, const cli_args_t *args,
         cli->values = arg;
         return 0;
     case OPT_SORT: return parse_sort(arg, &cli->search.sort);
+    case OPT_SCOPE:
+        if (strcmp(arg, "post") == 0 || strcmp(arg, "thread") == 0) {
+            cli->search.scope = arg[0] == 't' ? FORUM_SCOPE_THREAD
+                                              : FORUM_SCOPE_POST;
+            return 0;
+        }
+        fprintf(stderr, PROGRAM ": --scope must be post or thread, not "
+                "\"%s\"\n", arg);
+        return -1;
     case OPT_COLOR:
         if (cli_parse_color(arg, color) != 0) {
             fprintf(stderr, PROGRAM ": --color must be auto, always or "
@@ -558,6 +643,8 @@ static int parse_args(cli_t *cli, int argc, char **argv)
     int c, rc = 0;
     while (rc == 0 && (c = cli_args_next(&args)) != -1)
         rc = take_option(cli, c, &args, &color);
+    if (cli->search.scope == FORUM_SCOPE_THREAD)
+        cli->search.collapse_threads = true; /* Hits are threads. */
     if (rc == 0 && cli->floor >= 0 && cli->thread_id == NULL) {
         fprintf(stderr, PROGRAM ": --floor goes with --thread ID\n");
         rc = -1;
@@ -639,6 +726,7 @@ static int search(cli_t *cli, forum_db_t *db)
     int exit_code = EXIT_RUNTIME;
     forum_results_t *results;
     status = forum_query_run(query, &results);
+    cli->results = results;
     if (status != FORUM_OK) {
         fprintf(stderr, PROGRAM ": %s\n", forum_db_last_error(db));
         exit_code = cli_exit_for(status);

@@ -1,5 +1,5 @@
 /* Paging: every search has one total order (issue 11). For each query,
- * sort and mode (posts, collapsed threads), the pages of sizes 1, 3, 10
+ * sort and mode (posts, collapsed threads, thread scope), the pages of sizes 1, 3, 10
  * and 37 at many offsets are exactly the slices of one unpaged run: the
  * same posts, in the same order, with the same scores, ranks and thread
  * match counts, and the same totals.
@@ -106,11 +106,13 @@ static void build_tree(const char *samples, const char *tree)
 
 /* ---- Running ------------------------------------------------------ */
 
-static listing_t run(forum_db_t *db, const char *text, int collapse,
+/* mode: 0 posts, 1 collapsed threads, 2 thread scope. */
+static listing_t run(forum_db_t *db, const char *text, int mode,
                      forum_sort_t sort, size_t offset, size_t limit)
 {
     forum_search_options_t opts = FORUM_SEARCH_OPTIONS_INIT;
-    opts.collapse_threads = collapse != 0;
+    opts.collapse_threads = mode != 0;
+    opts.scope = mode == 2 ? FORUM_SCOPE_THREAD : FORUM_SCOPE_POST;
     opts.sort = sort;
     opts.offset = offset;
     opts.limit = limit;
@@ -132,7 +134,17 @@ static listing_t run(forum_db_t *db, const char *text, int collapse,
             CHECK(list.hits != NULL);
         }
         hit_copy_t *h = &list.hits[list.n++];
-        snprintf(h->id, sizeof h->id, "%s#%d", hit->thread_id, hit->floor);
+        int at = snprintf(h->id, sizeof h->id, "%s#%d", hit->thread_id,
+                          hit->floor);
+        /* Thread scope: the posts shown with it are part of the hit. */
+        for (size_t i = 0; i < hit->n_also && at > 0 &&
+                           (size_t)at < sizeof h->id; i++) {
+            CHECK(hit->also[i].rank == hit->rank);
+            CHECK(strcmp(hit->also[i].thread_id, hit->thread_id) == 0);
+            CHECK(i == 0 || hit->also[i].floor > hit->also[i - 1].floor);
+            at += snprintf(h->id + at, sizeof h->id - (size_t)at, "+%d",
+                           hit->also[i].floor);
+        }
         h->score = hit->score;
         h->rank = hit->rank;
         h->thread_matches = hit->thread_matches;
@@ -191,11 +203,13 @@ static size_t offsets_for(size_t total, size_t size, size_t *out)
 
 static void check_query(forum_db_t *db, const char *text)
 {
-    for (int collapse = 0; collapse <= 1; collapse++)
+    static const char *const modes[] = {"posts", "threads",
+                                        "thread scope"};
+    for (int collapse = 0; collapse <= 2; collapse++)
         for (size_t s = 0; s < sizeof sorts / sizeof sorts[0]; s++) {
             char what[256];
             snprintf(what, sizeof what, "%s (%s, sort %d)", text,
-                     collapse ? "threads" : "posts", (int)sorts[s]);
+                     modes[collapse], (int)sorts[s]);
             listing_t all = run(db, text, collapse, sorts[s], 0, UNPAGED);
             /* Ranks follow the order; collapsed, one hit per thread. */
             for (size_t i = 0; i < all.n; i++) {
@@ -275,7 +289,7 @@ int main(int argc, char **argv)
 
     forum_db_destroy(db);
     CHECK_EQ_INT(system(command), 0);
-    fprintf(stderr, "test_paging: %zu queries x 6 orders, %zu runs: every "
+    fprintf(stderr, "test_paging: %zu queries x 9 orders, %zu runs: every "
             "page a slice of one order\n",
             sizeof queries / sizeof queries[0], runs);
     return 0;

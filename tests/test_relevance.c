@@ -214,6 +214,136 @@ static int check_case(forum_db_t *db, const relevance_case_t *c)
     return ok;
 }
 
+/* ---- Thread scope ----------------------------------------------- */
+
+/* Threads (lead post and the posts shown with it) of a thread-scope
+ * search, as "thread:floor,floor,...", best first. */
+static size_t run_threads(forum_db_t *db, const char *query, char ***out)
+{
+    forum_search_options_t opts;
+    CHECK_EQ_INT(forum_search_options_init(&opts,
+                                           FORUM_SEARCH_OPTIONS_VERSION),
+                 FORUM_OK);
+    opts.scope = FORUM_SCOPE_THREAD;
+    opts.limit = 1000;
+    forum_query_t *q;
+    forum_results_t *res;
+    const forum_hit_t *hit;
+    CHECK_EQ_INT(forum_query_create(&q, db, query, strlen(query), &opts),
+                 FORUM_OK);
+    CHECK_EQ_INT(forum_query_run(q, &res), FORUM_OK);
+    char **hits = NULL;
+    size_t n = 0;
+    while (forum_results_next(res, &hit) == FORUM_OK) {
+        /* The floors shown, in order (the lead's among the others). */
+        int floors[64];
+        size_t k = 0;
+        floors[k++] = hit->floor;
+        for (size_t i = 0; i < hit->n_also && k < 64; i++)
+            floors[k++] = hit->also[i].floor;
+        for (size_t i = 1; i < k; i++)
+            for (size_t j = i; j > 0 && floors[j] < floors[j - 1]; j--) {
+                int t = floors[j];
+                floors[j] = floors[j - 1];
+                floors[j - 1] = t;
+            }
+        char key[1024];
+        int at = snprintf(key, sizeof key, "%s:", hit->thread_id);
+        for (size_t i = 0; i < k && at > 0 && (size_t)at < sizeof key; i++)
+            at += snprintf(key + at, sizeof key - (size_t)at, "%s%d",
+                           i ? "," : "", floors[i]);
+        hits = realloc(hits, (n + 1) * sizeof *hits);
+        CHECK(hits != NULL);
+        hits[n] = strdup(key);
+        CHECK(hits[n] != NULL);
+        n++;
+    }
+    forum_query_destroy(q);
+    *out = hits;
+    return n;
+}
+
+/* 1-based rank of the hit of thread (its key starts "thread:"). */
+static size_t thread_rank(char **hits, size_t n, const char *thread)
+{
+    size_t len = strlen(thread);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(hits[i], thread, len) == 0 && hits[i][len] == ':')
+            return i + 1;
+    return 0;
+}
+
+static const char *thread_hit(char **hits, size_t n, const char *thread)
+{
+    size_t r = thread_rank(hits, n, thread);
+    return r ? hits[r - 1] : "";
+}
+
+static void free_hits(char **hits, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(hits[i]);
+    free(hits);
+}
+
+/* Written from the threads themselves: in life/0003 王小明 is in the
+ * title, the article (floor 0) and reply 8, 婚礼 only in reply 2 (both
+ * replies by 婚礼策划师小美), 请你 in replies 1, 3 and 6 (6 by 王小明),
+ * 份子钱 in the article and replies 3 and 10; 李华 wrote replies 4 and
+ * 13, which have neither word. rel/0002 is about the wedding (both
+ * words in its title and posts); rel/0001 names both once, in one
+ * reply. */
+static void check_thread_scope(forum_db_t *db)
+{
+    char **hits;
+    size_t n = run_threads(db, "王小明 婚礼", &hits);
+    fprintf(stderr, "thread scope: 王小明 婚礼: %s #%zu, %s #%zu, %s #%zu\n",
+            "rel/0002", thread_rank(hits, n, "rel/0002_xiaoming-wedding"),
+            "life/0003", thread_rank(hits, n,
+                                     "life/0003_wang-xiaoming-wedding"),
+            "rel/0001", thread_rank(hits, n, "rel/0001_coffee-chat"));
+    /* Post scope does not find life/0003 (no post has both); thread
+     * scope does, showing the article and reply 2, below the thread
+     * about the wedding and above the passing mention. */
+    CHECK_EQ_INT(thread_rank(hits, n, "rel/0002_xiaoming-wedding"), 1);
+    CHECK(thread_rank(hits, n, "life/0003_wang-xiaoming-wedding") > 1);
+    CHECK(thread_rank(hits, n, "life/0003_wang-xiaoming-wedding") <
+          thread_rank(hits, n, "rel/0001_coffee-chat"));
+    CHECK_EQ_STR(thread_hit(hits, n, "life/0003_wang-xiaoming-wedding"),
+                 "life/0003_wang-xiaoming-wedding:0,2");
+    free_hits(hits, n);
+
+    /* Filters keep their per-post meaning: only the posts that pass
+     * them count. */
+    n = run_threads(db, "floor:1.. 王小明 婚礼", &hits);
+    CHECK_EQ_STR(thread_hit(hits, n, "life/0003_wang-xiaoming-wedding"),
+                 "life/0003_wang-xiaoming-wedding:2,8");
+    free_hits(hits, n);
+    n = run_threads(db, "author:婚礼策划师小美 王小明 婚礼", &hits);
+    CHECK_EQ_STR(thread_hit(hits, n, "life/0003_wang-xiaoming-wedding"),
+                 "life/0003_wang-xiaoming-wedding:2,8");
+    free_hits(hits, n);
+    n = run_threads(db, "author:李华 王小明 婚礼", &hits);
+    CHECK_EQ_INT(thread_rank(hits, n, "life/0003_wang-xiaoming-wedding"), 0);
+    free_hits(hits, n);
+    n = run_threads(db, "author:王小明 请你", &hits);
+    CHECK_EQ_STR(thread_hit(hits, n, "life/0003_wang-xiaoming-wedding"),
+                 "life/0003_wang-xiaoming-wedding:6");
+    free_hits(hits, n);
+    /* A word no post of the thread has keeps it out; a negated word any
+     * of its posts has, too. */
+    n = run_threads(db, "王小明 婚礼 -份子钱", &hits);
+    CHECK_EQ_INT(thread_rank(hits, n, "life/0003_wang-xiaoming-wedding"), 0);
+    CHECK(thread_rank(hits, n, "rel/0002_xiaoming-wedding") > 0);
+    free_hits(hits, n);
+    n = run_threads(db, "王小明 婚礼 (请帖 OR 红包)", &hits);
+    CHECK_EQ_STR(thread_hit(hits, n, "life/0003_wang-xiaoming-wedding"),
+                 "life/0003_wang-xiaoming-wedding:0,2");
+    CHECK(thread_rank(hits, n, "rel/0001_coffee-chat") > 0);
+    CHECK_EQ_INT(thread_rank(hits, n, "rel/0002_xiaoming-wedding"), 0);
+    free_hits(hits, n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -241,6 +371,8 @@ int main(int argc, char **argv)
         known += cases[i].known != NULL;
         wrong += cases[i].known ? ok : !ok;
     }
+    PHASE("thread scope");
+    check_thread_scope(db);
     forum_db_destroy(db);
     fprintf(stderr, "relevance: %zu orders, %zu hold; %zu marked as known "
             "ranking debts; %zu unexpected\n", n, held, known, wrong);

@@ -13,7 +13,7 @@ _forumsearch_db_arg() {
         case $w in
             --) ;;
             --*=*) ;;
-            -n|-o|-c|-j|--limit|--offset|--sort|--format|--color|--colour|\
+            -n|-o|-c|-j|--limit|--offset|--sort|--scope|--format|--color|--colour|\
             --snippet-chars|--markers|--thread|--floor|--context|--values|\
             --commit-every|--jobs|--shards)
                 skip=1 ;;
@@ -29,13 +29,14 @@ _forum_search() {
     case $prev in
         --format) COMPREPLY=($(compgen -W "text json html plain" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "relevance date floor" -- "$cur")); return ;;
+        --scope) COMPREPLY=($(compgen -W "post thread" -- "$cur")); return ;;
         --color|--colour) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --values) COMPREPLY=($(compgen -W "author board" -- "$cur")); return ;;
         -n|-o|--limit|--offset|--snippet-chars|--markers|--thread|--floor|--context)
             return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--posts --limit --offset --count --sort
+        COMPREPLY=($(compgen -W "--posts --limit --offset --count --sort --scope
             --json --format --markers --snippet-chars --color --explain
             --thread --floor --context --values --help --version" -- "$cur"))
         return
