@@ -651,8 +651,15 @@ def write_md(out_md, meta, rows, cats, queries):
                 L.append("| `%s` | %s | %d | %d | %d | %s |"
                          % (q.replace("|", "\\|"), cat, nt, nh, nx, why))
         L.append("")
+    # The relevance section (bench/relevance.sh) is another run's: kept.
+    begin, end = "<!-- relevance:begin -->", "<!-- relevance:end -->"
+    kept = ""
+    if os.path.exists(out_md):
+        old = open(out_md, encoding="utf-8").read()
+        if begin in old and end in old:
+            kept = "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     with open(out_md, "w", encoding="utf-8") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
     print("report: wrote %s" % out_md, file=sys.stderr)
 
 

@@ -611,22 +611,26 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
     run.offset = q->opts.offset;
     run.limit = q->opts.limit;
     fsi_xsearch_t search = search_for(q, &run);
-    /* Threads ranked by relevance weigh their titles. */
-    if (q->title_xquery && search.arrange && q->opts.sort ==
-                                                  FORUM_SORT_RELEVANCE) {
-        status = read_titles(q, &run);
-        if (status != FORUM_OK)
-            fsi_db_fail_shim(db, status);
-        else if (run.failed)
-            status = FORUM_ENOMEM;
+    /* Threads ranked by relevance weigh their titles: two searches,
+     * each retried by the shim when a writer commits meanwhile; the
+     * pair again when one still meets a commit, so a search with a
+     * title signal is no likelier to fail than one without. */
+    int titles = q->title_xquery && search.arrange &&
+                 q->opts.sort == FORUM_SORT_RELEVANCE;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        fsi_xresult_free(&res->x);
+        fsi_facts_free(&run.titles);
+        restart_run(&run);
+        status = titles ? read_titles(q, &run) : FORUM_OK;
+        if (status == FORUM_OK && !run.failed)
+            status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
+        if (status != FORUM_EMODIFIED)
+            break;
     }
-    if (status == FORUM_OK) {
-        status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
-        if (status != FORUM_OK)
-            fsi_db_fail_shim(db, status);
-        else if (run.failed)
-            status = FORUM_ENOMEM;
-    }
+    if (status != FORUM_OK)
+        fsi_db_fail_shim(db, status);
+    else if (run.failed)
+        status = FORUM_ENOMEM;
     if (status == FORUM_OK)
         take_counts(res, &run, &search);
     fsi_facts_free(&run.titles);

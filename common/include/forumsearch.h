@@ -515,8 +515,10 @@ typedef struct forum_hit {
     int64_t date;           /**< Unix seconds: the post's date, else its
                                  thread's; INT64_MIN when unknown. */
     /** Higher is better; 0 when sorted by date or floor. BM25 with the
-     *  boosts (README "Ranking"); collapsed, plus ln(1 + the thread's
-     *  other matching posts). */
+     *  boosts (README "Ranking"); collapsed or in thread scope, the
+     *  thread's score: plus ln(1 + the thread's other matching posts)
+     *  and its title's share of the query's words times twice the best
+     *  such weight of the search. */
     double score;
     /** Collapsed: the posts of this thread that matched (exact with
      *  exact_counts). Not collapsed: 1. */
