@@ -317,6 +317,18 @@ static void size_text(fsi_buf_t *b, uint64_t bytes)
         fsi_buf_printf(b, "%.1f kB", (double)bytes / 1e3);
 }
 
+/* Columns a name takes in a terminal: wide (CJK) characters two. */
+static size_t display_width(const char *s)
+{
+    size_t width = 0, len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += fsi_utf8_decode(s + i, len - i, &cp);
+        width += cp >= 0x1100 && cp != FSI_UTF8_INVALID ? 2 : 1;
+    }
+    return width;
+}
+
 static void report_text(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
 {
     char first[32] = "", last[32] = "", written[32] = "";
@@ -332,11 +344,14 @@ static void report_text(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
                    (unsigned long long)s->threads,
                    (unsigned long long)s->posts,
                    (unsigned long long)s->authors, s->n_boards);
-    for (size_t i = 0; i < s->n_boards; i++)
-        fsi_buf_printf(b, "  %-10s %llu threads, %llu posts\n",
-                       s->boards[i].name + strlen(FSI_PREFIX_BOARD),
+    for (size_t i = 0; i < s->n_boards; i++) {
+        const char *name = s->boards[i].name + strlen(FSI_PREFIX_BOARD);
+        size_t width = display_width(name);
+        fsi_buf_printf(b, "  %s%*s %llu threads, %llu posts\n", name,
+                       width < 10 ? (int)(10 - width) : 0, "",
                        (unsigned long long)s->boards[i].threads,
                        (unsigned long long)s->boards[i].posts);
+    }
     if (s->have_dates)
         fsi_buf_printf(b, "dates        %.10s to %.10s\n", first, last);
     else

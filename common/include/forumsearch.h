@@ -717,7 +717,8 @@ FORUM_API forum_status_t forum_db_explain(char **out, forum_db_t *db,
  * (ISO 8601 or null), "writer_lock" (bool)}.
  *
  * Counting reads every post's thread value: time grows with the size
- * of the database (about a second per million posts).
+ * of the database (0.44 s for 102,149 posts, 211 MB, on the project's
+ * 2-core machine).
  * @param[out] out  NUL-terminated, the caller's: free with forum_free().
  * @return FORUM_OK; FORUM_EIO; FORUM_ENOMEM; FORUM_ECLOSED; FORUM_EINVAL
  *         (NULL argument, unknown format). Takes @p db's lock.
