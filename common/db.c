@@ -580,7 +580,8 @@ static forum_status_t open_current(forum_db_t *db, char **shim_message)
         unsigned gen = read_stub(db->path);
         free(*shim_message);
         *shim_message = NULL;
-        status = fsi_xdb_open(&db->x, db->path, db->mode, shim_message);
+        status = fsi_xdb_open_with(&db->x, db->path, db->mode,
+                                   &db->open_opts, shim_message);
         if (db->mode == FORUM_DB_READ || gen == 0 ||
             read_stub(db->path) == gen)
             return status;
@@ -634,8 +635,20 @@ static forum_db_t *db_new(const char *path, forum_db_mode_t mode)
 forum_status_t forum_db_open(forum_db_t **out, const char *path,
                              forum_db_mode_t mode, char **errmsg)
 {
+    return forum_db_open_with(out, path, mode, NULL, errmsg);
+}
+
+forum_status_t forum_db_open_with(forum_db_t **out, const char *path,
+                                  forum_db_mode_t mode,
+                                  const forum_open_options_t *opts,
+                                  char **errmsg)
+{
     if (errmsg)
         *errmsg = NULL;
+    if (opts && opts->version != FORUM_OPEN_OPTIONS_VERSION)
+        return open_failed(errmsg, FORUM_EINVAL, "open options: unknown "
+                           "version %u (this library knows %u)",
+                           opts->version, FORUM_OPEN_OPTIONS_VERSION);
     if (out == NULL || path == NULL ||
         (mode != FORUM_DB_READ && mode != FORUM_DB_WRITE &&
          mode != FORUM_DB_WRITE_WAIT))
@@ -651,6 +664,10 @@ forum_status_t forum_db_open(forum_db_t **out, const char *path,
     forum_db_t *db = db_new(path, mode);
     if (db == NULL)
         return open_failed(errmsg, FORUM_ENOMEM, "out of memory");
+    db->open_opts.remote_timeout_ms = opts && opts->remote_timeout_ms
+                                          ? opts->remote_timeout_ms
+                                          : FSI_REMOTE_TIMEOUT_MS;
+    db->open_opts.partial = opts && opts->partial;
     status = open_xapian(db, errmsg);
     if (status == FORUM_OK)
         status = check_schema(db, errmsg);

@@ -39,6 +39,7 @@ struct forum_db {
     fsi_xdb_t *x;           /* NULL once closed or when a reopen failed. */
     char *path;             /* As opened. */
     int mode;               /* forum_db_mode_t */
+    fsi_xopen_t open_opts;  /* Remote shards: timeout, partial. */
     int writable;
     int closed;             /* forum_db_close() or forum_db_destroy(). */
     int destroyed;          /* forum_db_destroy(): freed with its last

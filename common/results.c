@@ -661,6 +661,20 @@ forum_status_t forum_query_run(forum_query_t *query, forum_results_t **out)
     return fsi_db_leave(query->db, run_locked(query, out));
 }
 
+size_t forum_results_missing_shards(const forum_results_t *results)
+{
+    /* Fixed by the run: no lock. */
+    return results ? results->x.n_missing : 0;
+}
+
+const char *forum_results_missing_shard(const forum_results_t *results,
+                                        size_t i)
+{
+    if (results == NULL || i >= results->x.n_missing)
+        return NULL;
+    return results->x.missing[i];
+}
+
 void forum_results_counts(const forum_results_t *results, uint64_t *posts_out,
                           uint64_t *threads_out)
 {

@@ -23,6 +23,7 @@ const char *forum_status_to_string(forum_status_t status)
     case FORUM_EINTERNAL: return "internal error";
     case FORUM_ECLOSED: return "database handle is closed";
     case FORUM_ECANCELLED: return "cancelled";
+    case FORUM_EUNAVAILABLE: return "a remote shard is unavailable";
     case FORUM_STATUS_LAST: break;
     }
     return "unknown status";

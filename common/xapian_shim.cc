@@ -5,6 +5,7 @@
  * extern "C" function catches everything; nothing may unwind into C.
  */
 #include "xapian_shim.h"
+#include "remote.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -32,6 +33,18 @@ struct fsi_xdb {
      * writer (write modes) or reader; `reader` then searches them all.
      * Empty when the database is one shard. */
     std::vector<fsi_xdb_t *> shards;
+
+    /* Remote shards (see "Remote shards" below). */
+    bool remote = false;        /* A shard served by xapian-tcpsrv. */
+    std::string label;          /* "remote HOST:PORT" or the path. */
+    std::string host;           /* A remote shard's HOST and PORT. */
+    unsigned port = 0;
+    bool missing = false;       /* Unreachable, left out (partial). */
+    unsigned timeout_ms = FSI_REMOTE_TIMEOUT_MS;
+    bool partial = false;       /* Search without unreachable shards. */
+    /* The shards `reader` searches, in its order: Xapian numbers their
+     * documents round robin. */
+    std::vector<size_t> present;
 };
 
 struct fsi_xdoc {
@@ -79,8 +92,18 @@ forum_status_t status_from_exception(std::string *message)
         if (message) *message = e.get_description();
         return FORUM_ENOTFOUND;
     } catch (const Xapian::InvalidArgumentError &e) {
-        if (message) *message = e.get_description();
+        /* Ours say what is wrong in full (a stub with remote shards
+         * opened for writing); the class name adds nothing. */
+        if (message) *message = e.get_msg();
         return FORUM_EINVAL;
+    } catch (const Xapian::NetworkError &e) {
+        /* Our messages name the shard; Xapian's context repeats it. */
+        if (message) {
+            *message = e.get_msg();
+            if (e.get_error_string())
+                *message += std::string(" (") + e.get_error_string() + ")";
+        }
+        return FORUM_EUNAVAILABLE;
     } catch (const Xapian::Error &e) {
         if (message) *message = e.get_description();
         return FORUM_EINTERNAL;
@@ -177,17 +200,48 @@ void commit_and_continue(fsi_xdb_t *db)
     open_transaction(db);
 }
 
-/* The shards a XAPIANDB stub in dir lists ("auto g1/s0", …), as paths;
- * empty unless there are several (one is opened as Xapian does). */
-std::vector<std::string> stub_shards(const std::string &dir)
+/* One line of a XAPIANDB stub: a local shard or a remote one. */
+struct stub_entry {
+    bool remote = false;
+    std::string path;      /* Local: the shard's directory. */
+    std::string host;      /* Remote: where xapian-tcpsrv listens. */
+    unsigned port = 0;
+    std::string label;     /* How messages name it. */
+};
+
+stub_entry parse_remote(const std::string &spec, const std::string &where);
+
+/* The shards a XAPIANDB stub in dir lists: "auto g1/s0" (relative to
+ * dir, or absolute), and remote shards in Xapian's stub syntax,
+ * "remote HOST:PORT", or "remote tcp HOST PORT". Empty when the stub
+ * names one local database (opened as Xapian does). */
+std::vector<stub_entry> stub_shards(const std::string &dir)
 {
-    std::vector<std::string> shards;
+    std::vector<stub_entry> shards;
     std::ifstream stub(dir + "/XAPIANDB");
     std::string line;
-    while (std::getline(stub, line))
-        if (line.compare(0, 5, "auto ") == 0)
-            shards.push_back(dir + "/" + line.substr(5));
-    if (shards.size() < 2)
+    unsigned line_no = 0;
+    while (std::getline(stub, line)) {
+        line_no++;
+        if (line.empty() || line[0] == '#')
+            continue;
+        char where[64];
+        std::snprintf(where, sizeof where, "/XAPIANDB line %u: ", line_no);
+        stub_entry entry;
+        if (line.compare(0, 5, "auto ") == 0) {
+            std::string path = line.substr(5);
+            entry.path = path[0] == '/' ? path : dir + "/" + path;
+            entry.label = entry.path;
+        } else if (line.compare(0, 7, "remote ") == 0) {
+            entry = parse_remote(line.substr(7), dir + where);
+        } else {
+            throw Xapian::DatabaseOpeningError(
+                dir + where + "not \"auto PATH\", \"remote HOST:PORT\" "
+                "or \"remote tcp HOST PORT\"");
+        }
+        shards.push_back(entry);
+    }
+    if (shards.size() < 2 && (shards.empty() || !shards[0].remote))
         shards.clear();
     return shards;
 }
@@ -207,13 +261,30 @@ forum_status_t on_every_shard(fsi_xdb_t *db, Call call)
     return FORUM_OK;
 }
 
+fsi_xdb_t *open_remote_shard(const fsi_xdb_t *db, const stub_entry &entry,
+                             size_t k, size_t n);
+void build_union(fsi_xdb_t *db);
+
 /* Opens each shard on its own (the indexer writes them one by one, and
  * metadata lives in the shard of its thread: Xapian reads metadata from
  * the first shard only), and a reader over all of them for searching. */
-void open_shards(fsi_xdb_t *db, const std::vector<std::string> &paths,
+void open_shards(fsi_xdb_t *db, const std::vector<stub_entry> &entries,
                  int mode)
 {
-    for (const std::string &path : paths) {
+    for (const stub_entry &entry : entries)
+        if (entry.remote && mode != FORUM_DB_READ)
+            throw Xapian::InvalidArgumentError(
+                "the stub lists a remote shard (" + entry.label + "): a "
+                "remote shard is indexed on its own machine, by forum-index "
+                "on that shard's database; a stub with remote shards is for "
+                "searching only");
+    for (size_t k = 0; k < entries.size(); k++) {
+        if (entries[k].remote) {
+            db->shards.push_back(open_remote_shard(db, entries[k], k,
+                                                   entries.size()));
+            continue;
+        }
+        const std::string &path = entries[k].path;
         fsi_xdb_t *shard = nullptr;
         char *message = nullptr;
         forum_status_t status = fsi_xdb_open(&shard, path.c_str(), mode,
@@ -225,11 +296,10 @@ void open_shards(fsi_xdb_t *db, const std::vector<std::string> &paths,
                 throw Xapian::DatabaseLockError(what);
             throw Xapian::DatabaseOpeningError(what);
         }
+        shard->label = path;
         db->shards.push_back(shard);
     }
-    db->reader = new Xapian::Database();
-    for (fsi_xdb_t *shard : db->shards)
-        db->reader->add_database(*shard->reader);
+    build_union(db);
 }
 
 void close_shards(fsi_xdb_t *db)
@@ -253,6 +323,12 @@ const char *fsi_xapian_version(void)
 forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
                             char **errmsg)
 {
+    return fsi_xdb_open_with(out, path, mode, nullptr, errmsg);
+}
+
+forum_status_t fsi_xdb_open_with(fsi_xdb_t **out, const char *path, int mode,
+                                 const fsi_xopen_t *opts, char **errmsg)
+{
     *out = nullptr;
     if (errmsg)
         *errmsg = nullptr;
@@ -260,7 +336,11 @@ forum_status_t fsi_xdb_open(fsi_xdb_t **out, const char *path, int mode,
     try {
         db = new fsi_xdb_t;
         db->path = path;
-        std::vector<std::string> shards = stub_shards(path);
+        if (opts) {
+            db->timeout_ms = opts->remote_timeout_ms;
+            db->partial = opts->partial != 0;
+        }
+        std::vector<stub_entry> shards = stub_shards(path);
         if (!shards.empty()) {
             open_shards(db, shards, mode);
         } else if (mode == FORUM_DB_READ) {
@@ -440,10 +520,13 @@ static void refresh(fsi_xdb_t *db)
         if (!db->shards.empty()) {
             fsi_xdb_t fresh;
             fresh.path = db->path;
+            fresh.timeout_ms = db->timeout_ms;
+            fresh.partial = db->partial;
             open_shards(&fresh, stub_shards(db->path), FORUM_DB_READ);
             close_shards(db);
             db->shards.swap(fresh.shards);
             db->reader = fresh.reader;
+            db->present.swap(fresh.present);
             fresh.reader = nullptr;
             return;
         }
@@ -914,7 +997,8 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
          * the documents of n shards round robin. */
         Xapian::Database *home = db->reader;
         if (!db->shards.empty())
-            home = db->shards[(hit->docid - 1) % db->shards.size()]->reader;
+            home = db->shards[db->present[(hit->docid - 1) %
+                                          db->present.size()]]->reader;
         std::string meta = home->get_metadata(std::string(key, key_len));
         hit->meta = dup_string(meta);
         if (hit->meta == nullptr)
@@ -923,16 +1007,26 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
     }
 }
 
+static bool ranks_client_side(const fsi_xdb_t *db, const fsi_xsearch_t *opts);
+static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
+                            const fsi_xsearch_t *opts, fsi_xresult_t *out);
+static void note_missing(const fsi_xdb_t *db, fsi_xresult_t *out);
+static forum_status_t shard_lost(fsi_xdb_t *db, const Xapian::NetworkError &e);
+
 static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
                         const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
     if (opts->restart)
         opts->restart(opts->payload);
     refresh(db);
-    rank_matches(db, q, opts, out);
+    if (ranks_client_side(db, opts))
+        rank_candidates(db, q, opts, out);
+    else
+        rank_matches(db, q, opts, out);
     if (opts->arrange && opts->arrange(opts->payload, out) != 0)
         throw std::bad_alloc();
     read_page(db, opts, out);
+    note_missing(db, out);
 }
 
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
@@ -949,6 +1043,15 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
             if (attempt + 1 < attempts)
                 continue;
             return fail(db);
+        } catch (const Xapian::NetworkError &e) {
+            /* A remote shard went away: named, or dropped (partial) and
+             * the search runs again on the others. Each retry drops a
+             * shard, so this ends. */
+            fsi_xresult_free(out);
+            forum_status_t status = shard_lost(db, e);
+            if (status != FORUM_OK)
+                return status;
+            attempt--;
         } catch (...) {
             fsi_xresult_free(out);
             return fail(db);
@@ -966,6 +1069,9 @@ void fsi_xhit_free(fsi_xhit_t *hit)
 
 void fsi_xresult_free(fsi_xresult_t *result)
 {
+    for (size_t i = 0; i < result->n_missing; i++)
+        std::free(result->missing[i]);
+    std::free(result->missing);
     if (result->hits) {
         for (size_t i = 0; i < result->n_hits; i++)
             fsi_xhit_free(&result->hits[i]);
@@ -1010,6 +1116,304 @@ forum_status_t fsi_xdb_value_bounds(fsi_xdb_t *db, unsigned slot,
         *any = !l.empty() && !h.empty();
         *lo = *any ? Xapian::sortable_unserialise(l) : 0;
         *hi = *any ? Xapian::sortable_unserialise(h) : 0;
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+} /* extern "C" */
+
+/* ==== Remote shards ====================================================
+ *
+ * A stub may list shards served by xapian-tcpsrv ("remote HOST:PORT").
+ * Xapian searches them with the local ones as one database (statistics
+ * are gathered from every shard, so weights are those of one database),
+ * but its remote backend refuses a MatchDecider and a KeyMaker, and its
+ * collapse counts and MatchSpy totals come back wrong. So when a search needs any of them
+ * (candidates to verify against their stored text, the date order with
+ * its tie-break, threads collapsed, exact counts), Xapian lists every
+ * candidate with the values that order them, the client reads the
+ * candidates' stored data and verifies them, and remote.c collapses,
+ * orders, counts and cuts the page as the local path would. Searches
+ * that need none (posts of exact terms without exact counts, by
+ * relevance or thread order) run as on local shards, on the servers.
+ */
+
+namespace {
+
+std::string shard_name(size_t k, size_t n, const std::string &label)
+{
+    char head[64];
+    std::snprintf(head, sizeof head, "shard %zu of %zu (", k + 1, n);
+    return head + label + ")";
+}
+
+/* "HOST:PORT", "[V6ADDR]:PORT" (Xapian's syntax) or "tcp HOST PORT". */
+stub_entry parse_remote(const std::string &spec, const std::string &where)
+{
+    stub_entry entry;
+    entry.remote = true;
+    std::string port;
+    if (spec.compare(0, 4, "tcp ") == 0) {
+        size_t space = spec.find(' ', 4);
+        if (space != std::string::npos) {
+            entry.host = spec.substr(4, space - 4);
+            port = spec.substr(space + 1);
+        }
+    } else if (!spec.empty() && spec[0] != ':') {
+        size_t colon = spec.rfind(':');
+        if (colon != std::string::npos) {
+            entry.host = spec.substr(0, colon);
+            port = spec.substr(colon + 1);
+        }
+        if (entry.host.size() > 2 && entry.host[0] == '[' &&
+            entry.host.back() == ']')
+            entry.host = entry.host.substr(1, entry.host.size() - 2);
+    }
+    char *end = nullptr;
+    unsigned long number = port.empty() ? 0 : std::strtoul(port.c_str(),
+                                                           &end, 10);
+    if (entry.host.empty() || number == 0 || number > 65535 || *end != '\0')
+        throw Xapian::DatabaseOpeningError(
+            where + "\"remote " + spec + "\": want remote HOST:PORT or "
+            "remote tcp HOST PORT (a TCP port served by xapian-tcpsrv)");
+    entry.port = static_cast<unsigned>(number);
+    char label[32];
+    std::snprintf(label, sizeof label, ":%u", entry.port);
+    entry.label = "remote " + entry.host + label;
+    return entry;
+}
+
+/* Connects to a remote shard. Unreachable, it fails the open, or with
+ * partial it stays in the list as missing (an empty database stands in
+ * for it, so per-shard loops need no special case). */
+fsi_xdb_t *open_remote_shard(const fsi_xdb_t *db, const stub_entry &entry,
+                             size_t k, size_t n)
+{
+    fsi_xdb_t *shard = new fsi_xdb_t;
+    shard->remote = true;
+    shard->label = entry.label;
+    shard->path = entry.label;
+    shard->host = entry.host;
+    shard->port = entry.port;
+    try {
+        shard->reader = new Xapian::Database(Xapian::Remote::open(
+            entry.host, entry.port, db->timeout_ms, db->timeout_ms));
+    } catch (const Xapian::NetworkError &e) {
+        if (!db->partial) {
+            delete shard;
+            throw Xapian::NetworkError(shard_name(k, n, entry.label) +
+                                           " is unreachable: " + e.get_msg(),
+                                       e.get_context(),
+                                       e.get_error_string());
+        }
+        shard->missing = true;
+        shard->error = e.get_msg();
+        shard->reader = new Xapian::Database();
+    } catch (...) {
+        delete shard;
+        throw;
+    }
+    return shard;
+}
+
+/* The reader over every shard that is not missing. */
+void build_union(fsi_xdb_t *db)
+{
+    Xapian::Database *all = new Xapian::Database();
+    std::vector<size_t> present;
+    try {
+        for (size_t k = 0; k < db->shards.size(); k++) {
+            if (db->shards[k]->missing)
+                continue;
+            all->add_database(*db->shards[k]->reader);
+            present.push_back(k);
+        }
+    } catch (...) {
+        delete all;
+        throw;
+    }
+    if (present.empty()) {
+        delete all;
+        throw Xapian::NetworkError("every shard is unreachable");
+    }
+    delete db->reader;
+    db->reader = all;
+    db->present.swap(present);
+}
+
+bool has_remote(const fsi_xdb_t *db)
+{
+    for (size_t k : db->present)
+        if (db->shards[k]->remote)
+            return true;
+    return false;
+}
+
+} // namespace
+
+extern "C" {
+
+static bool ranks_client_side(const fsi_xdb_t *db, const fsi_xsearch_t *opts)
+{
+    bool keymaker = opts->primary_slot >= 0 &&
+                    static_cast<unsigned>(opts->primary_slot) !=
+                        opts->tie_slot;
+    /* Collapsing and spying too: over the remote backend, Xapian 1.4's
+     * collapse counts come back short and a MatchSpy's total long
+     * (measured on the samples: 12 posts for 70 matches in 12 threads
+     * collapsed; 76 for 70 with a ValueCountMatchSpy). */
+    bool spying = opts->count_slot >= 0 && opts->exact_counts;
+    return (opts->decider || keymaker || opts->collapse_slot >= 0 ||
+            spying) && has_remote(db);
+}
+
+/* Every candidate in an order Xapian can make remotely, with the values
+ * that order them: by relevance then the tie value (the sort key), or by
+ * the primary value (the sort key) with the tie value carried as a
+ * collapse key that collapses nothing (it is unique to each post).
+ * Candidates the decider refuses are dropped; their data is read in
+ * batches (MSet::fetch() pipelines the requests to the servers). */
+static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
+                            const fsi_xsearch_t *opts, fsi_xresult_t *out)
+{
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
+    bool by_value = opts->primary_slot >= 0;
+    bool two_keys = by_value && static_cast<unsigned>(opts->primary_slot) !=
+                                    opts->tie_slot;
+    if (!by_value)
+        enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
+    else
+        enquire.set_sort_by_value(
+            static_cast<Xapian::valueno>(opts->primary_slot),
+            opts->primary_descending != 0);
+    if (two_keys)
+        enquire.set_collapse_key(opts->tie_slot, 0xFFFFFFFFu);
+    Xapian::doccount all = db->reader->get_doccount();
+    Xapian::MSet mset = enquire.get_mset(0, all, all);
+
+    std::vector<fsi_xcand_t> cands;
+    cands.reserve(mset.size());
+    std::string arena;
+    std::vector<size_t> tie_at, primary_at;
+    const Xapian::doccount batch = 512;
+    for (Xapian::doccount i = 0; i < mset.size(); i += batch) {
+        Xapian::MSetIterator begin = mset[i];
+        Xapian::MSetIterator end = i + batch < mset.size() ? mset[i + batch]
+                                                           : mset.end();
+        if (opts->decider)
+            mset.fetch(begin, end);
+        for (Xapian::MSetIterator it = begin; it != end; ++it) {
+            if (opts->decider) {
+                std::string data = it.get_document().get_data();
+                if (!opts->decider(opts->decider_payload, data.data(),
+                                   data.size()))
+                    continue;
+            }
+            fsi_xcand_t c;
+            std::memset(&c, 0, sizeof c);
+            c.docid = *it;
+            c.weight = it.get_weight();
+            std::string tie = two_keys ? it.get_collapse_key()
+                                       : it.get_sort_key();
+            tie_at.push_back(arena.size());
+            c.tie_len = tie.size();
+            arena += tie;
+            primary_at.push_back(arena.size());
+            if (two_keys) {
+                std::string primary = it.get_sort_key();
+                c.primary_len = primary.size();
+                arena += primary;
+            }
+            cands.push_back(c);
+        }
+    }
+    /* The arena is complete: point into it. */
+    for (size_t i = 0; i < cands.size(); i++) {
+        cands[i].tie = arena.data() + tie_at[i];
+        cands[i].primary = two_keys ? arena.data() + primary_at[i]
+                                    : cands[i].tie;
+        if (!two_keys)
+            cands[i].primary_len = cands[i].tie_len;
+    }
+    enum fsi_rank_by by = !by_value ? FSI_RANK_RELEVANCE
+                          : opts->primary_descending ? FSI_RANK_VALUE_DESC
+                                                     : FSI_RANK_VALUE_ASC;
+    if (fsi_remote_rank(out, cands.data(), cands.size(), by, opts) != 0)
+        throw std::bad_alloc();
+}
+
+/* The result names the shards it could not search. */
+static void note_missing(const fsi_xdb_t *db, fsi_xresult_t *out)
+{
+    size_t n = db->shards.size() - db->present.size();
+    if (n == 0)
+        return;
+    out->missing = static_cast<char **>(std::calloc(n, sizeof(char *)));
+    if (out->missing == nullptr)
+        throw std::bad_alloc();
+    for (size_t k = 0; k < db->shards.size(); k++) {
+        if (!db->shards[k]->missing)
+            continue;
+        char *name = dup_string(shard_name(k, db->shards.size(),
+                                           db->shards[k]->label));
+        if (name == nullptr)
+            throw std::bad_alloc();
+        out->missing[out->n_missing++] = name;
+    }
+}
+
+/* A remote shard failed during a search (Xapian names it in the
+ * error's context, "remote:tcp(HOST:PORT)"). Partial: it is dropped
+ * and FORUM_OK says to search again; else FORUM_EUNAVAILABLE, naming
+ * it. */
+static forum_status_t shard_lost(fsi_xdb_t *db, const Xapian::NetworkError &e)
+{
+    try {
+        size_t lost = db->shards.size();
+        for (size_t k : db->present) {
+            const fsi_xdb_t *shard = db->shards[k];
+            char port[16];
+            std::snprintf(port, sizeof port, ":%u)", shard->port);
+            if (shard->remote &&
+                e.get_context() == "remote:tcp(" + shard->host + port)
+                lost = k;
+        }
+        /* A connection closed under us says nothing of where: ask each
+         * remote shard (a dead one fails at once, a hung one after the
+         * timeout). */
+        for (size_t i = 0; lost == db->shards.size() &&
+                           i < db->present.size(); i++) {
+            fsi_xdb_t *shard = db->shards[db->present[i]];
+            if (!shard->remote)
+                continue;
+            try {
+                shard->reader->keep_alive();
+            } catch (const Xapian::NetworkError &) {
+                lost = db->present[i];
+            }
+        }
+        std::string why = e.get_msg();
+        if (e.get_error_string())
+            why += std::string(" (") + e.get_error_string() + ")";
+        if (lost == db->shards.size()) {
+            db->error = "a remote shard failed: " + why + " (" +
+                        e.get_context() + ")";
+            return FORUM_EUNAVAILABLE;
+        }
+        fsi_xdb_t *shard = db->shards[lost];
+        if (!db->partial || db->present.size() < 2) {
+            db->error = shard_name(lost, db->shards.size(), shard->label) +
+                        " is unreachable: " + why;
+            return FORUM_EUNAVAILABLE;
+        }
+        shard->missing = true;
+        shard->error = why;
+        delete shard->reader;
+        shard->reader = new Xapian::Database();
+        build_union(db);
         return FORUM_OK;
     } catch (...) {
         return fail(db);

@@ -145,6 +145,10 @@ typedef struct fsi_xresult {
     int counted;
     uint64_t counted_docs;   /* Matching documents. */
     uint64_t counted_values; /* Distinct values among them. */
+    /* Shards left out (unreachable remote shards of a partial handle),
+     * named "shard K of N (remote HOST:PORT)"; malloc'd. */
+    char **missing;
+    size_t n_missing;
 } fsi_xresult_t;
 
 /* One search. Everything a result needs is read within one attempt, from
@@ -203,6 +207,24 @@ forum_status_t fsi_xdb_prefix_terms(fsi_xdb_t *db, const char *prefix,
 /* The least and greatest sortable value in slot (*any 0: none). */
 forum_status_t fsi_xdb_value_bounds(fsi_xdb_t *db, unsigned slot,
                                     double *lo, double *hi, int *any);
+/* ---- Remote shards ---------------------------------------------------
+ * A stub may list "remote HOST:PORT" shards (xapian-tcpsrv) for
+ * searching; a write mode refuses such a stub (FORUM_EINVAL). An
+ * unreachable shard fails the open or the search with
+ * FORUM_EUNAVAILABLE, its message naming the shard; with partial, it
+ * is left out instead and fsi_xresult_t.missing names it. */
+
+/* Xapian's own default for both remote timeouts. */
+#define FSI_REMOTE_TIMEOUT_MS 10000u
+
+typedef struct fsi_xopen {
+    unsigned remote_timeout_ms; /* Connecting, and each reply. */
+    int partial;
+} fsi_xopen_t;
+
+/* fsi_xdb_open() with options (NULL: the defaults). */
+forum_status_t fsi_xdb_open_with(fsi_xdb_t **out, const char *path, int mode,
+                                 const fsi_xopen_t *opts, char **errmsg);
 
 #ifdef __cplusplus
 }

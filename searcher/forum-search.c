@@ -18,7 +18,8 @@
 
 enum {
     OPT_COLOR = 256, OPT_SORT, OPT_FORMAT, OPT_SNIPPET, OPT_MARKERS,
-    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN, OPT_VALUES, OPT_SCOPE
+    OPT_THREAD, OPT_FLOOR, OPT_CONTEXT, OPT_EXPLAIN, OPT_VALUES, OPT_SCOPE,
+    OPT_PARTIAL, OPT_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,8 @@ static const struct option long_options[] = {
     {"context", required_argument, NULL, OPT_CONTEXT},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"values", required_argument, NULL, OPT_VALUES},
+    {"partial", no_argument, NULL, OPT_PARTIAL},   /* Remote shards. */
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -112,11 +115,17 @@ static void usage(FILE *out)
 "                           QUERY, as indexed, with their numbers of posts\n"
 "                           (for completion: each works as FIELD:VALUE)\n"
 "\n"
+"Remote shards (a DB whose XAPIANDB lists \"remote HOST:PORT\" lines):\n"
+"      --partial            answer even when remote shards are down, from\n"
+"                           the others (stderr and JSON name the missing)\n"
+"      --timeout SECONDS    wait at most this long for a remote shard to\n"
+"                           connect or reply (default 10)\n"
+"\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show versions and exit\n"
 "\n"
 "Exit status: 0 found; 1 nothing found (no hit, no such thread); 2 usage\n"
-"error; 3 database error; 5 bad query.\n");
+"error; 3 database error; 5 bad query; 69 a remote shard is down.\n");
 }
 
 typedef enum format { FMT_TEXT, FMT_JSON, FMT_HTML, FMT_PLAIN } format_t;
@@ -136,7 +145,9 @@ typedef struct cli {
     long long context;       /* --context */
     const char *db_path;
     char *query;             /* The words joined, or NULL. */
-    forum_results_t *results; /* Thread scope: snippets of hit->also. */
+    forum_results_t *results; /* Thread scope: snippets of hit->also;
+                                 remote shards: the missing ones. */
+    forum_open_options_t open; /* --partial, --timeout */
 } cli_t;
 
 #define SGR_MARK "\033[1;31m"
@@ -408,10 +419,51 @@ static void print_text(const cli_t *cli, const forum_hit_t *hit,
     printf("%s\n\n", reset);
 }
 
+/* ,"missing_shards":[...] when remote shards were left out
+ * (--partial); nothing when every shard answered. */
+static void json_missing(const cli_t *cli)
+{
+    size_t n = forum_results_missing_shards(cli->results);
+    fputs(",\"missing_shards\":[", stdout);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = forum_results_missing_shard(cli->results, i);
+        if (i)
+            putchar(',');
+        cli_json_string(stdout, name, strlen(name));
+    }
+    putchar(']');
+}
+
+/* Writes an object made in memory, with the missing shards as its last
+ * member when there are any; frees it. */
+static void json_with_missing(const cli_t *cli, char *object, size_t len)
+{
+    if (len && forum_results_missing_shards(cli->results)) {
+        fwrite(object, 1, len - 1, stdout); /* Without its "}". */
+        json_missing(cli);
+        fputs("}\n", stdout);
+    } else {
+        fwrite(object, 1, len, stdout);
+        putchar('\n');
+    }
+    free(object);
+}
+
 static void print_json(const cli_t *cli, const forum_hit_t *hit,
                        const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
+    if (forum_results_missing_shards(cli->results) && hit->n_also == 0) {
+        char *object = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&object, &len);
+        if (f == NULL)
+            return;
+        cli_hit_json(f, hit, title, snip, cli->search.collapse_threads);
+        fclose(f);
+        json_with_missing(cli, object, len);
+        return;
+    }
     if (hit->n_also == 0) {
         cli_hit_json(stdout, hit, title, snip, cli->search.collapse_threads);
         putchar('\n');
@@ -429,7 +481,10 @@ static void print_json(const cli_t *cli, const forum_hit_t *hit,
         fwrite(buf, 1, len - 1, stdout);
         fputs(",\"also\":[", stdout);
         print_also(cli, hit);
-        fputs("]}\n", stdout);
+        putchar(']');
+        if (forum_results_missing_shards(cli->results))
+            json_missing(cli);
+        fputs("}\n", stdout);
     }
     free(buf);
 }
@@ -601,6 +656,19 @@ static int take_option(cli_t *cli, int c, const cli_args_t *args,
     case OPT_CONTEXT:
         return cli_number_option(PROGRAM, args->name, arg, 0, INT_MAX,
                                  &cli->context);
+    case OPT_PARTIAL: cli->open.partial = true; return 0;
+    case OPT_TIMEOUT: {
+        char *end = NULL;
+        double seconds = strtod(arg, &end);
+        if (end == arg || *end != '\0' || !(seconds >= 0.001) ||
+            seconds > 86400) {
+            fprintf(stderr, PROGRAM ": --timeout needs seconds (0.001 to "
+                    "86400), not \"%s\"\n", arg);
+            return -1;
+        }
+        cli->open.remote_timeout_ms = (unsigned)(seconds * 1000 + 0.5);
+        return 0;
+    }
     case 'h': usage(stdout); return 1;
     case 'V':
         printf(PROGRAM " %s (libforumsearch %s, %s)\n",
@@ -732,12 +800,22 @@ static int search(cli_t *cli, forum_db_t *db)
         exit_code = cli_exit_for(status);
         goto out;
     }
+    for (size_t i = 0; i < forum_results_missing_shards(results); i++)
+        fprintf(stderr, PROGRAM ": warning: %s is missing: results come "
+                "from the other shards\n",
+                forum_results_missing_shard(results, i));
     uint64_t posts, threads;
     forum_results_counts(results, &posts, &threads);
     if (cli->count_only) {
         if (cli->format == FMT_JSON) {
-            cli_counts_json(stdout, posts, threads);
-            putchar('\n');
+            char *object = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&object, &len);
+            if (f) {
+                cli_counts_json(f, posts, threads);
+                fclose(f);
+                json_with_missing(cli, object, len);
+            }
         } else if (cli->format == FMT_HTML) {
             fputs("<p class=\"counts\">", stdout);
             counts_line(stdout, cli, posts, threads, "");
@@ -1017,6 +1095,7 @@ int main(int argc, char **argv)
     cli.snippet = (forum_snippet_options_t)FORUM_SNIPPET_OPTIONS_INIT;
     cli.floor = -1;
     cli.context = 2;
+    cli.open = (forum_open_options_t)FORUM_OPEN_OPTIONS_INIT;
     int exit_code = EXIT_USAGE;
     forum_db_t *db = NULL;
     char *errmsg = NULL;
@@ -1039,8 +1118,9 @@ int main(int argc, char **argv)
         exit_code = EXIT_RUNTIME;
         goto out;
     }
-    forum_status_t status = forum_db_open(&db, cli.db_path, FORUM_DB_READ,
-                                          &errmsg);
+    forum_status_t status = forum_db_open_with(&db, cli.db_path,
+                                               FORUM_DB_READ, &cli.open,
+                                               &errmsg);
     if (status != FORUM_OK) {
         fprintf(stderr, PROGRAM ": %s\n",
                 errmsg ? errmsg : forum_status_to_string(status));

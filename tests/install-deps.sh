@@ -6,7 +6,7 @@
 set -eu
 packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian python3-pytest
           clang libclang-rt-14-dev libmicrohttpd-dev chromium
-          man-db groff-base bash-completion"
+          man-db groff-base bash-completion xapian-tools"
 if [ "${1:-}" = --list ]; then
   echo $packages
   exit 0

@@ -116,6 +116,7 @@ int cli_exit_for(forum_status_t status)
     case FORUM_ELOCKED: return EXIT_TEMPFAIL;
     case FORUM_EQUERY: return EXIT_QUERY;
     case FORUM_ECANCELLED: return EXIT_INTERRUPTED;
+    case FORUM_EUNAVAILABLE: return EXIT_UNAVAILABLE;
     default: return EXIT_RUNTIME;
     }
 }

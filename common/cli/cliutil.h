@@ -21,6 +21,8 @@ enum {
                               out of memory). */
     EXIT_NO_PATH = 4,      /* forum-index: a PATH does not exist. */
     EXIT_QUERY = 5,        /* forum-search: the query is malformed. */
+    EXIT_UNAVAILABLE = 69, /* forum-search: a remote shard is down or
+                              timed out (sysexits EX_UNAVAILABLE). */
     EXIT_TEMPFAIL = 75,    /* Another writer holds the lock (EX_TEMPFAIL). */
     EXIT_INTERRUPTED = 130 /* forum-index: stopped by SIGINT/SIGTERM. */
 };

@@ -88,6 +88,8 @@ typedef enum forum_status {
     FORUM_ECANCELLED, /**< The caller's progress callback asked to stop. */
     FORUM_ECLOSED,    /**< The database handle was closed
                            (forum_db_close(), forum_db_destroy()). */
+    FORUM_EUNAVAILABLE, /**< A remote shard cannot be reached or did not
+                             answer in time; the message names it. */
     FORUM_STATUS_LAST
 } forum_status_t;
 
@@ -272,6 +274,45 @@ typedef enum forum_db_mode {
  */
 FORUM_API forum_status_t forum_db_open(forum_db_t **out, const char *path,
                                        forum_db_mode_t mode, char **errmsg);
+
+/** forum_db_open_with() options. */
+#define FORUM_OPEN_OPTIONS_VERSION 1
+
+typedef struct forum_open_options {
+    unsigned int version;  /**< FORUM_OPEN_OPTIONS_VERSION. */
+    /** How long to wait for a remote shard, in milliseconds: to connect,
+     *  and for each of its replies. 0: Xapian's default, 10000. */
+    unsigned int remote_timeout_ms;
+    /** Remote shards that cannot be reached are left out instead of
+     *  failing the open or the search: results then come from the other
+     *  shards (counts and ranks as if the missing shards were empty) and
+     *  forum_results_missing_shards() names what is missing. At least
+     *  one shard must answer. */
+    bool partial;
+} forum_open_options_t;
+
+#define FORUM_OPEN_OPTIONS_INIT {FORUM_OPEN_OPTIONS_VERSION, 0, false}
+
+/**
+ * forum_db_open() with options. A database's XAPIANDB stub may list
+ * remote shards ("remote HOST:PORT" or "remote tcp HOST PORT", each
+ * served by Xapian's xapian-tcpsrv) along with local ones ("auto PATH");
+ * such a database is searched as one, with the results of one database
+ * holding the same threads. It can only be opened FORUM_DB_READ: a
+ * remote shard is indexed on its own machine.
+ *
+ * @param opts  NULL for FORUM_OPEN_OPTIONS_INIT.
+ * @return as forum_db_open(), and FORUM_EUNAVAILABLE (a remote shard
+ *         is unreachable and @p opts does not ask for partial results;
+ *         @p errmsg names it, "shard K of N (remote HOST:PORT)");
+ *         FORUM_EINVAL also for a write mode on a stub with remote
+ *         shards, or an unknown options version.
+ */
+FORUM_API forum_status_t forum_db_open_with(forum_db_t **out,
+                                            const char *path,
+                                            forum_db_mode_t mode,
+                                            const forum_open_options_t *opts,
+                                            char **errmsg);
 
 /** How many shards the database has (see forum_db_create()).
  *  @return FORUM_OK; FORUM_ECLOSED; FORUM_EINVAL. */
@@ -592,11 +633,22 @@ FORUM_API void forum_query_destroy(forum_query_t *query);
  *                  with the query; NULL on failure.
  * @return FORUM_OK; FORUM_EMODIFIED (the database kept changing);
  *         FORUM_EIO; FORUM_ENOMEM; FORUM_EINTERNAL; FORUM_ECLOSED (the
- *         database handle was closed or destroyed). Details in
- *         forum_db_last_error().
+ *         database handle was closed or destroyed); FORUM_EUNAVAILABLE
+ *         (a remote shard failed or timed out, and the handle was not
+ *         opened for partial results). Details in forum_db_last_error().
  */
 FORUM_API forum_status_t forum_query_run(forum_query_t *query,
                                          forum_results_t **out);
+
+/** How many shards the result set is missing: remote shards that could
+ *  not be reached, left out because the handle was opened with
+ *  forum_open_options_t.partial. 0 when every shard answered. */
+FORUM_API size_t forum_results_missing_shards(const forum_results_t *results);
+
+/** The @p i th missing shard's name, "shard K of N (remote HOST:PORT)",
+ *  owned by @p results; NULL when @p i is out of range. */
+FORUM_API const char *forum_results_missing_shard(
+    const forum_results_t *results, size_t i);
 
 /** Numbers of matching posts, and of the distinct threads among them,
  *  whether or not hits are collapsed: exact, or estimates when the search

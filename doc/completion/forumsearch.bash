@@ -15,7 +15,7 @@ _forumsearch_db_arg() {
             --*=*) ;;
             -n|-o|-c|-j|--limit|--offset|--sort|--scope|--format|--color|--colour|\
             --snippet-chars|--markers|--thread|--floor|--context|--values|\
-            --commit-every|--jobs|--shards)
+            --timeout|--commit-every|--jobs|--shards)
                 skip=1 ;;
             -*) ;;
             *) printf '%s\n' "$w"; return ;;
@@ -32,13 +32,15 @@ _forum_search() {
         --scope) COMPREPLY=($(compgen -W "post thread" -- "$cur")); return ;;
         --color|--colour) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --values) COMPREPLY=($(compgen -W "author board" -- "$cur")); return ;;
-        -n|-o|--limit|--offset|--snippet-chars|--markers|--thread|--floor|--context)
+        -n|-o|--limit|--offset|--snippet-chars|--markers|--thread|--floor|--context|\
+        --timeout)
             return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "--posts --limit --offset --count --sort --scope
             --json --format --markers --snippet-chars --color --explain
-            --thread --floor --context --values --help --version" -- "$cur"))
+            --thread --floor --context --values --partial --timeout --help
+            --version" -- "$cur"))
         return
     fi
     local db
