@@ -66,15 +66,18 @@ $PY "$SRC/bench/queries" "$work/corpus.posts.jsonl" "$work/q" --normalizer pytho
 [ $rc -eq 0 ] || { echo "remote_test: indexing into one shard: exit $rc" >&2; exit 1; }
 "$INDEX" -q -j 2 "$work/two" "$work/corpus" 2>/dev/null; rc=$?
 [ $rc -eq 0 ] || { echo "remote_test: indexing into two shards: exit $rc" >&2; exit 1; }
-check grep -qx "auto g1/s1" "$work/two/XAPIANDB" || fail "-j 2 did not make shard s1"
+# The shards, as the stub lists them (g1/, or g2/ after a compaction).
+s0=$work/two/$(sed -n '1s/^auto //p' "$work/two/XAPIANDB")
+s1=$work/two/$(sed -n '2s/^auto //p' "$work/two/XAPIANDB")
+check test -d "$s1" -a "$s0" != "$s1" || fail "-j 2 did not make two shards"
 
-serve "$work/two/g1/s0"; port0=$port pid0=$pid
-serve "$work/two/g1/s1"; port1=$port pid1=$pid
+serve "$s0"; port0=$port pid0=$pid
+serve "$s1"; port1=$port pid1=$pid
 mkdir "$work/remote" "$work/mixed"
 # Both spellings of a remote entry: Xapian's own and "remote tcp".
 printf '# two shards on loopback\nremote 127.0.0.1:%s\nremote tcp 127.0.0.1 %s\n' \
   "$port0" "$port1" >"$work/remote/XAPIANDB"
-printf 'auto %s\nremote 127.0.0.1:%s\n' "$work/two/g1/s0" "$port1" \
+printf 'auto %s\nremote 127.0.0.1:%s\n' "$s0" "$port1" \
   >"$work/mixed/XAPIANDB"
 
 # The query language, with values taken from the corpus.
@@ -108,14 +111,20 @@ compare() { # DB-A DB-B QUERIES
     { fail "$2 answers unlike $1"; grep -A14 "^DIFF" "$work/compare.out" | head -60 | cut -c1-200 >&2; }
   tail -1 "$work/compare.out"
 }
-compare one remote "$work/bench.txt"
-compare one remote "$work/ql.txt"
-compare one mixed "$work/ql.txt"
+# REMOTE_TEST_FAULTS_ONLY=1 skips the comparisons (to work on the rest).
+if [ -z "${REMOTE_TEST_FAULTS_ONLY:-}" ]; then
+  compare one remote "$work/bench.txt"
+  compare one remote "$work/ql.txt"
+  compare one mixed "$work/ql.txt"
+fi
 same() { # DB-A DB-B QUERY OPTIONS...
   local a=$1 b=$2 q=$3; shift 3
   checks=$((checks + 1))
-  "$SEARCH" "$@" "$work/$a" "$q" >"$work/a.out" 2>&1; local ea=$?
-  "$SEARCH" "$@" "$work/$b" "$q" >"$work/b.out" 2>&1; local eb=$?
+  # Text hits end with the command that opens the thread: DB named.
+  "$SEARCH" "$@" "$work/$a" "$q" 2>&1 | sed "s#$work/$a#DB#g" >"$work/a.out"
+  local ea=${PIPESTATUS[0]}
+  "$SEARCH" "$@" "$work/$b" "$q" 2>&1 | sed "s#$work/$b#DB#g" >"$work/b.out"
+  local eb=${PIPESTATUS[0]}
   if [ $ea -ne $eb ] || ! cmp -s "$work/a.out" "$work/b.out"; then
     fail "$b answers \"$q\" $* unlike $a (exit $ea/$eb)"
     diff "$work/a.out" "$work/b.out" | head -4 | cut -c1-200 >&2
@@ -130,6 +139,11 @@ for q in 文件 "的用户" "author:$(sed -n 's/^author://p' "$work/ql.txt" | he
     same one mixed "$q" $opts
   done
 done
+# Reading a thread whole through the stub.
+thread=$(sed -n 's/^thread://p' "$work/ql.txt" | head -1)
+for opts in "--json" "--format text" "--json --floor 2 --context 1"; do
+  same one remote 文件 --thread "$thread" $opts
+done
 
 # A shard down: a distinct exit code, and its name.
 stop_server "$pid1"
@@ -139,7 +153,7 @@ checks=$((checks + 1))
 grep -q "shard 2 of 2 (remote 127.0.0.1:$port1) is unreachable" "$work/err" ||
   { fail "the shard that is down is not named"; cat "$work/err" >&2; }
 # --partial: the other shard's answer, the missing one named.
-mkdir "$work/s0"; echo "auto $work/two/g1/s0" >"$work/s0/XAPIANDB"
+mkdir "$work/s0"; echo "auto $s0" >"$work/s0/XAPIANDB"
 for opts in "-n 20" "--posts -n 30" "--sort date -n 20" "--count"; do
   checks=$((checks + 1))
   "$SEARCH" --json --partial $opts "$work/remote" 文件 >"$work/b.out" 2>"$work/err"
@@ -157,7 +171,7 @@ grep -q missing_shards "$work/a.out" && fail "missing_shards shown when nothing 
 
 # A hung shard (stopped, so it accepts and never answers): --timeout
 # bounds the wait; without --partial exit 69, with it the other shard.
-serve "$work/two/g1/s1"; port1=$port pid1=$pid
+serve "$s1"; port1=$port pid1=$pid
 printf 'remote 127.0.0.1:%s\nremote 127.0.0.1:%s\n' "$port0" "$port1" >"$work/remote/XAPIANDB"
 same one remote 文件 --json --count
 kill -STOP "$pid1"
@@ -182,11 +196,12 @@ expect_usage --timeout 0
 expect_usage --timeout abc
 expect_usage --timeout -1
 kill -CONT "$pid1"
+same one remote 文件 --json --count
 
 # A connection lost during a search, on an open handle: the next search
 # names the shard (FORUM_EUNAVAILABLE), or with partial leaves it out.
 probe() { # PARTIAL TIMEOUT-MS SIGNAL: the second run after SIGNAL to shard 2's connection
-  coproc PROBE_PROC { "$PROBE" "$work/remote" 文件 "$1" "$2"; }
+  coproc PROBE_PROC { "$PROBE" "$work/remote" 文件 "$1" "$2" 2>&1; }
   local line out=""
   while IFS= read -r -u "${PROBE_PROC[0]}" line; do
     out+="$line"$'\n'
@@ -203,7 +218,9 @@ posts_all=$("$SEARCH" --count --posts "$work/one" 文件)
 posts_s0=$("$SEARCH" --count --posts "$work/s0" 文件)
 n_all=${posts_all%% *} n_s0=${posts_s0%% *}
 checks=$((checks + 1))
-out=$(probe 0 2000 TERM)
+# SIGKILL: on SIGTERM a xapian-tcpsrv process signals its whole process
+# group, the listener included; a killed child is a lost connection.
+out=$(probe 0 2000 KILL)
 grep -q "^run1 success posts=$n_all " <<<"$out" || fail "probe: first run: $out"
 grep -q "^run2 a remote shard is unavailable | shard 2 of 2 (remote 127.0.0.1:$port1) is unreachable" <<<"$out" ||
   fail "probe: a lost connection is not named: $out"
@@ -211,7 +228,7 @@ checks=$((checks + 1))
 out=$(probe 1 1000 STOP)
 grep -q "^run2 success posts=$n_s0 .*missing=1 \[shard 2 of 2 (remote 127.0.0.1:$port1)\]$" <<<"$out" ||
   fail "probe: partial after a hung connection: $out"
-for child in $(ps -o pid= --ppid "$pid1"); do kill -CONT "$child"; kill "$child"; done
+for child in $(ps -o pid= --ppid "$pid1"); do kill -CONT "$child" 2>/dev/null; kill -KILL "$child" 2>/dev/null; done
 
 # Writers: a stub with remote shards is for searching.
 checks=$((checks + 1))
@@ -228,9 +245,9 @@ mkdir "$work/bad"
 for line in "remote 127.0.0.1" "remote tcp 127.0.0.1" "remote :xapian-progsrv x" \
             "remote 127.0.0.1:99999" "remote host:12x" "something else"; do
   checks=$((checks + 1))
-  printf 'auto %s\n%s\n' "$work/two/g1/s0" "$line" >"$work/bad/XAPIANDB"
+  printf 'auto %s\n%s\n' "$s0" "$line" >"$work/bad/XAPIANDB"
   "$SEARCH" "$work/bad" 文件 >/dev/null 2>"$work/err"; rc=$?
-  [ $rc -eq 2 ] && grep -q "XAPIANDB line 2" "$work/err" ||
+  [ $rc -eq 3 ] && grep -q "XAPIANDB line 2" "$work/err" ||
     { fail "bad stub line \"$line\": exit $rc"; cat "$work/err" >&2; }
 done
 
