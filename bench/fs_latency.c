@@ -122,6 +122,14 @@ static int run_one(forum_db_t *db, query_t *q, size_t limit, FILE *out)
     opts.limit = limit;
     /* The peers' top-10 runs do not count every match either. */
     opts.exact_counts = false;
+    /* FS_LATENCY_MODE=cli: what forum-search does by default (threads
+     * ranked by relevance, exact counts), e.g. to compare shard layouts
+     * and remote shards (bench/RESULTS.md). */
+    const char *mode = getenv("FS_LATENCY_MODE");
+    if (mode && strcmp(mode, "cli") == 0 && out == NULL) {
+        opts.collapse_threads = true;
+        opts.exact_counts = true;
+    }
     forum_query_t *query = NULL;
     forum_status_t st = forum_query_create(&query, db, q->text, q->len,
                                            &opts);

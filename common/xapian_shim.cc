@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <new>
 #include <string>
@@ -977,12 +979,36 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
  * revision the hits were ranked in, so a result set never goes back to
  * the database. */
 static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
-                      fsi_xresult_t *out)
+                      fsi_xresult_t *out, Xapian::MSet *listed)
 {
+    /* Over remote shards (listed: the candidates' MSet), ask for the
+     * page's documents all at once: Xapian pipelines the requests made
+     * through an MSet, where get_document() waits for each reply. They
+     * are asked for in the MSet's order, the order it reads replies. */
+    std::vector<Xapian::doccount> ranks(out->n_hits, 0);
+    if (listed) {
+        std::map<Xapian::docid, size_t> page;
+        for (size_t i = 0; i < out->n_hits; i++)
+            page[out->hits[i].docid] = i;
+        for (Xapian::MSetIterator it = listed->begin(); it != listed->end();
+             ++it) {
+            auto found = page.find(*it);
+            if (found != page.end())
+                ranks[found->second] = it.get_rank();
+        }
+        std::vector<Xapian::doccount> order(ranks);
+        std::sort(order.begin(), order.end());
+        for (Xapian::doccount rank : order) {
+            Xapian::MSetIterator from = (*listed)[rank], to = from;
+            listed->fetch(from, ++to);
+        }
+    }
     char key[256];
     for (size_t i = 0; i < out->n_hits; i++) {
         fsi_xhit_t *hit = &out->hits[i];
-        std::string data = db->reader->get_document(hit->docid).get_data();
+        std::string data =
+            listed ? (*listed)[ranks[i]].get_document().get_data()
+                   : db->reader->get_document(hit->docid).get_data();
         hit->data = dup_string(data);
         if (hit->data == nullptr)
             throw std::bad_alloc();
@@ -1009,7 +1035,8 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
 
 static bool ranks_client_side(const fsi_xdb_t *db, const fsi_xsearch_t *opts);
 static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
-                            const fsi_xsearch_t *opts, fsi_xresult_t *out);
+                            const fsi_xsearch_t *opts, fsi_xresult_t *out,
+                            Xapian::MSet &listed);
 static void note_missing(const fsi_xdb_t *db, fsi_xresult_t *out);
 static forum_status_t shard_lost(fsi_xdb_t *db, const Xapian::NetworkError &e);
 
@@ -1019,13 +1046,15 @@ static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
     if (opts->restart)
         opts->restart(opts->payload);
     refresh(db);
-    if (ranks_client_side(db, opts))
-        rank_candidates(db, q, opts, out);
+    Xapian::MSet listed;
+    bool client_side = ranks_client_side(db, opts);
+    if (client_side)
+        rank_candidates(db, q, opts, out, listed);
     else
         rank_matches(db, q, opts, out);
     if (opts->arrange && opts->arrange(opts->payload, out) != 0)
         throw std::bad_alloc();
-    read_page(db, opts, out);
+    read_page(db, opts, out, client_side ? &listed : nullptr);
     note_missing(db, out);
 }
 
@@ -1276,7 +1305,8 @@ static bool ranks_client_side(const fsi_xdb_t *db, const fsi_xsearch_t *opts)
  * Candidates the decider refuses are dropped; their data is read in
  * batches (MSet::fetch() pipelines the requests to the servers). */
 static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
-                            const fsi_xsearch_t *opts, fsi_xresult_t *out)
+                            const fsi_xsearch_t *opts, fsi_xresult_t *out,
+                            Xapian::MSet &listed)
 {
     Xapian::Enquire enquire(*db->reader);
     enquire.set_query(q->query);
@@ -1343,6 +1373,7 @@ static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
                                                      : FSI_RANK_VALUE_ASC;
     if (fsi_remote_rank(out, cands.data(), cands.size(), by, opts) != 0)
         throw std::bad_alloc();
+    listed = mset;
 }
 
 /* The result names the shards it could not search. */

@@ -201,18 +201,22 @@ same one remote 文件 --json --count
 # A connection lost during a search, on an open handle: the next search
 # names the shard (FORUM_EUNAVAILABLE), or with partial leaves it out.
 probe() { # PARTIAL TIMEOUT-MS SIGNAL: the second run after SIGNAL to shard 2's connection
-  coproc PROBE_PROC { "$PROBE" "$work/remote" 文件 "$1" "$2" 2>&1; }
-  local line out=""
-  while IFS= read -r -u "${PROBE_PROC[0]}" line; do
-    out+="$line"$'\n'
-    [ "$line" = ready ] && break
+  local fifo=$work/probe.in log=$work/probe.out
+  rm -f "$fifo" "$log"; mkfifo "$fifo"
+  "$PROBE" "$work/remote" 文件 "$1" "$2" <"$fifo" >"$log" 2>&1 &
+  local probe_pid=$!
+  exec 7>"$fifo"
+  for i in $(seq 400); do
+    grep -qx ready "$log" 2>/dev/null && break
+    kill -0 "$probe_pid" 2>/dev/null || break
+    sleep 0.05
   done
   for child in $(ps -o pid= --ppid "$pid1"); do kill -"$3" "$child"; done
   sleep 0.2
-  echo go >&"${PROBE_PROC[1]}"
-  while IFS= read -r -u "${PROBE_PROC[0]}" line; do out+="$line"$'\n'; done
-  wait "$PROBE_PROC_PID" 2>/dev/null
-  printf '%s' "$out"
+  echo go >&7
+  exec 7>&-
+  wait "$probe_pid"
+  cat "$log"
 }
 posts_all=$("$SEARCH" --count --posts "$work/one" 文件)
 posts_s0=$("$SEARCH" --count --posts "$work/s0" 文件)
