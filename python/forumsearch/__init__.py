@@ -59,14 +59,15 @@ from ._types import Diagnostic, Hit, IndexStats, Post, Thread, ThreadPost
 from .errors import (CancelledError, ClosedError, DatabaseIOError, Error,
                      InternalError, InvalidArgumentError, LockedError,
                      ModifiedError, NotFoundError, OutOfMemoryError,
-                     ParseError, QueryError)
+                     ParseError, QueryError, UnavailableError)
 
 __all__ = [
     "open", "create", "normalize", "Database", "Results", "Hit", "Post",
     "IndexStats", "Diagnostic", "Thread", "ThreadPost", "Error", "QueryError", "NotFoundError",
     "LockedError", "ModifiedError", "ParseError", "OutOfMemoryError",
     "DatabaseIOError", "InvalidArgumentError", "InternalError",
-    "CancelledError", "ClosedError", "library_version", "library_path",
+    "CancelledError", "ClosedError", "UnavailableError", "library_version",
+    "library_path",
 ]
 
 #: The version of the library in use ("0.1.0").

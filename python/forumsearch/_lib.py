@@ -44,6 +44,7 @@ EINVAL = 9
 EINTERNAL = 10
 ECANCELLED = 11
 ECLOSED = 12
+EUNAVAILABLE = 13
 
 # forum_db_mode_t, forum_sort_t, forum_remove_kind_t, forum_severity_t
 DB_READ, DB_WRITE, DB_WRITE_WAIT = 0, 1, 2

@@ -100,11 +100,17 @@ class ClosedError(Error):
     STATUS = _lib.ECLOSED
 
 
+class UnavailableError(Error):
+    """A remote shard cannot be reached or did not answer in time
+    (FORUM_EUNAVAILABLE); the message names it."""
+    STATUS = _lib.EUNAVAILABLE
+
+
 _BY_STATUS: Dict[int, Type[Error]] = {
     cls.STATUS: cls for cls in (
         NotFoundError, LockedError, ModifiedError, QueryError, ParseError,
         OutOfMemoryError, DatabaseIOError, InvalidArgumentError,
-        InternalError, CancelledError, ClosedError)}
+        InternalError, CancelledError, ClosedError, UnavailableError)}
 
 
 def status_text(status: int) -> str:
