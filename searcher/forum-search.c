@@ -114,7 +114,9 @@ static void usage(FILE *out)
 "                           boards (FIELD author or board) that start with\n"
 "                           QUERY, as indexed, with their numbers of posts\n"
 "                           (for completion: each works as FIELD:VALUE)\n"
-"\n"
+"\n");
+    /* In two parts: C compilers need only take 4095-byte strings. */
+    fprintf(out,
 "Remote shards (a DB whose XAPIANDB lists \"remote HOST:PORT\" lines):\n"
 "      --partial            answer even when remote shards are down, from\n"
 "                           the others (stderr and JSON name the missing)\n"
