@@ -116,7 +116,8 @@ static void restart_run(void *payload)
     fsi_run_t *run = payload;
     run->failed = 0;
     run->ranked_all = 0;
-    fsi_facts_free(&run->posts);
+    if (run->posts_by_decider)
+        fsi_facts_free(&run->posts);
     free(run->also_at);
     run->also_at = NULL;
     run->n_page = 0;
@@ -332,6 +333,16 @@ static int arrange_thread_scope(void *payload, fsi_xresult_t *x)
     fsi_run_t *run = payload;
     const forum_query_t *q = run->query;
     int failed = 0;
+    /* Candidates that have no part (a longer word's n-grams without the
+     * word) are no match. */
+    size_t kept = 0;
+    for (size_t i = 0; i < x->n_hits; i++) {
+        if (post_leaves(run, &x->hits[i]) == 0)
+            fsi_xhit_free(&x->hits[i]);
+        else
+            x->hits[kept++] = x->hits[i];
+    }
+    x->n_hits = kept;
     qsort(x->hits, x->n_hits, sizeof *x->hits, compare_keys);
     thread_group_t *groups = calloc(x->n_hits ? x->n_hits : 1,
                                     sizeof *groups);
@@ -451,40 +462,99 @@ out:
     return failed;
 }
 
-/* The title side query: which articles' titles hold which words. Its
- * hits themselves are not needed. */
-static int drop_hits(void *payload, fsi_xresult_t *x)
+/* ---- Side searches: which titles and posts have which words -------- */
+
+/* Their hits themselves are not kept: only their keys, in facts. */
+static int collect_titles(void *payload, fsi_xresult_t *x)
 {
-    (void)payload;
+    fsi_run_t *run = payload;
+    for (size_t i = 0; i < x->n_hits; i++) {
+        const fsi_xhit_t *h = &x->hits[i];
+        const char *nul = memchr(h->key, '\0', h->key_len);
+        size_t id_len = nul ? (size_t)(nul - h->key) : h->key_len;
+        if (fsi_facts_put(&run->titles, h->key, id_len,
+                          UINT64_C(1) << run->pass, 0) != 0)
+            return 1;
+    }
     keep_page(x, 0, 0);
     return 0;
 }
 
-static void restart_titles(void *payload)
+static int collect_posts(void *payload, fsi_xresult_t *x)
+{
+    fsi_run_t *run = payload;
+    for (size_t i = 0; i < x->n_hits; i++)
+        if (fsi_facts_put(&run->posts, x->hits[i].key, x->hits[i].key_len,
+                          UINT64_C(1) << run->pass, FSI_NO_DATE) != 0)
+            return 1;
+    keep_page(x, 0, 0);
+    return 0;
+}
+
+static void restart_pass(void *payload)
 {
     fsi_run_t *run = payload;
     run->failed = 0;
-    fsi_facts_free(&run->titles);
 }
 
-static forum_status_t read_titles(forum_query_t *q, fsi_run_t *run)
+/* Runs query for run->pass: every match (verified by decider when it
+ * is not exact) goes to collect() with its ORDER value as key, and no
+ * document is read when it is exact. */
+static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
+                                  const fsi_xquery_t *query,
+                                  fsi_decider_fn decider,
+                                  int (*collect)(void *, fsi_xresult_t *))
 {
     fsi_xsearch_t s;
     memset(&s, 0, sizeof s);
     s.collapse_slot = -1;
     s.primary_slot = -1;
     s.tie_slot = FSI_SLOT_ORDER;
-    s.decider = fsi_query_decide_title;
+    s.decider = decider;
     s.decider_payload = run;
     s.exact_counts = 1;
     s.payload = run;
-    s.restart = restart_titles;
-    s.arrange = drop_hits;
+    s.restart = restart_pass;
+    s.arrange = collect;
     s.count_slot = -1;
     fsi_xresult_t x;
-    forum_status_t status = fsi_xdb_search(q->db->x, q->title_xquery, &s,
-                                           &x);
+    forum_status_t status = fsi_xdb_search(q->db->x, query, &s, &x);
     fsi_xresult_free(&x);
+    if (status == FORUM_OK && run->failed)
+        status = FORUM_ENOMEM;
+    return status;
+}
+
+/* The title signal: for each word, the threads whose title holds it.
+ * One search per word, on the title terms of articles: small, and
+ * without reading documents when the word is one term. */
+static forum_status_t read_titles(forum_query_t *q, fsi_run_t *run)
+{
+    forum_status_t status = FORUM_OK;
+    for (size_t i = 0; status == FORUM_OK && i < q->n_title_xqueries &&
+                       i < q->n_text_marks; i++) {
+        if (q->title_xqueries[i] == NULL)
+            continue;
+        run->pass = i;
+        status = side_search(q, run, q->title_xqueries[i],
+                             q->title_exact[i] ? NULL
+                                               : fsi_query_decide_title,
+                             collect_titles);
+    }
+    return status;
+}
+
+/* Thread scope: for each part of the query, the posts (that pass the
+ * post filters) that have it. */
+static forum_status_t read_leaves(forum_query_t *q, fsi_run_t *run)
+{
+    forum_status_t status = FORUM_OK;
+    for (size_t i = 0; status == FORUM_OK && i < q->n_leaves; i++) {
+        run->pass = i;
+        status = side_search(q, run, q->leaf_xqueries[i],
+                             q->leaf_exact[i] ? NULL : fsi_query_decide_leaf,
+                             collect_posts);
+    }
     return status;
 }
 
@@ -513,10 +583,14 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
         s.arrange = arrange_threads;
     if (o->scope == FORUM_SCOPE_THREAD) {
         /* Every candidate post, by relevance (its key is then its
-         * ORDER value), put together by thread in arrange. */
+         * ORDER value), put together by thread in arrange. Which post
+         * has which part comes from a search per part (read_leaves),
+         * except when sorting by date, which needs each post's date:
+         * then the decider reads every candidate. */
         s.collapse_slot = -1;
         s.primary_slot = -1;
-        s.decider = fsi_query_decide_thread;
+        run->posts_by_decider = o->sort == FORUM_SORT_DATE;
+        s.decider = run->posts_by_decider ? fsi_query_decide_thread : NULL;
         s.arrange = arrange_thread_scope;
     }
     s.meta_key = thread_record_key;
@@ -615,13 +689,17 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
      * each retried by the shim when a writer commits meanwhile; the
      * pair again when one still meets a commit, so a search with a
      * title signal is no likelier to fail than one without. */
-    int titles = q->title_xquery && search.arrange &&
+    int titles = q->n_title_xqueries && search.arrange &&
                  q->opts.sort == FORUM_SORT_RELEVANCE;
+    int leaves = q->opts.scope == FORUM_SCOPE_THREAD && !run.posts_by_decider;
     for (int attempt = 0; attempt < 3; attempt++) {
         fsi_xresult_free(&res->x);
         fsi_facts_free(&run.titles);
+        fsi_facts_free(&run.posts);
         restart_run(&run);
         status = titles ? read_titles(q, &run) : FORUM_OK;
+        if (status == FORUM_OK && leaves)
+            status = read_leaves(q, &run);
         if (status == FORUM_OK && !run.failed)
             status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
         if (status != FORUM_EMODIFIED)

@@ -350,47 +350,40 @@ static void add_mark(fsi_pattern_t **list, size_t *n, const fsi_pattern_t *pat)
 /* Positive patterns (not under a NOT) are what snippets mark: text
  * patterns in posts and titles (a title is searched with its article),
  * title: patterns in titles only. The text patterns are also the title
- * signal's words: their title queries are gathered into titles (bit i
- * of a title's marks is text_marks[i]). */
-static void gather_marks(forum_query_t *q, compiled_t *c,
-                         fsi_xquery_t ***titles, size_t *n_titles)
+ * signal's words: each gets its title query (q->title_xqueries[i] for
+ * text_marks[i]). */
+static void gather_marks(forum_query_t *q, compiled_t *c)
 {
     if (c->node == NULL || c->node->kind == FSI_Q_NOT)
         return;
     if (c->node->kind == FSI_Q_TEXT && c->pattern.len) {
-        size_t before = q->n_text_marks;
+        size_t i = q->n_text_marks;
         add_mark(&q->text_marks, &q->n_text_marks, &c->pattern);
         add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
-        fsi_xquery_t **grown = c->title_query && before < 64 &&
-                                       q->n_text_marks > before
-            ? realloc(*titles, (*n_titles + 1) * sizeof *grown) : NULL;
-        if (grown) {
-            *titles = grown;
-            grown[(*n_titles)++] = c->title_query;
+        if (c->title_query && i < q->n_title_xqueries &&
+            q->n_text_marks > i) {
+            fsi_xquery_t *parts[2] = {
+                c->title_query, boolean_term(FSI_TERM_ARTICLE, "", 0)};
             c->title_query = NULL;
+            q->title_xqueries[i] = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
+            q->title_exact[i] = (unsigned char)c->exact;
         }
     }
     if (c->node->kind == FSI_Q_TITLE && c->pattern.len)
         add_mark(&q->title_marks, &q->n_title_marks, &c->pattern);
     for (size_t i = 0; i < c->n_kids; i++)
-        gather_marks(q, &c->kids[i], titles, n_titles);
+        gather_marks(q, &c->kids[i]);
 }
 
-/* The title side query: the articles whose title has some of the text
- * marks' terms (results.c ranks threads with it). Without it (out of
- * memory, or no words), threads just get no title signal. */
+/* Without title queries (out of memory), threads just get no title
+ * signal. */
 static void gather_title_query(forum_query_t *q)
 {
-    fsi_xquery_t **titles = NULL;
-    size_t n_titles = 0;
-    gather_marks(q, &q->root, &titles, &n_titles);
-    if (n_titles) {
-        fsi_xquery_t *parts[2] = {
-            fsi_xq_combine(FSI_XQ_OR, titles, n_titles),
-            boolean_term(FSI_TERM_ARTICLE, "", 0)};
-        q->title_xquery = fsi_xq_combine(FSI_XQ_FILTER, parts, 2);
-    }
-    free(titles);
+    q->title_xqueries = calloc(64, sizeof *q->title_xqueries);
+    q->title_exact = calloc(64, 1);
+    if (q->title_xqueries && q->title_exact)
+        q->n_title_xqueries = 64;
+    gather_marks(q, &q->root);
 }
 
 /* ---- Verifying candidates --------------------------------------- */
@@ -528,6 +521,48 @@ static forum_status_t number_leaves(forum_query_t *q, compiled_t *c)
     return FORUM_OK;
 }
 
+/* node compiled on its own (its Xapian query is the caller's). */
+static forum_status_t compile_alone(forum_query_t *q, const fsi_qnode_t *node,
+                                    fsi_xquery_t **out, int *exact)
+{
+    compiled_t scratch;
+    memset(&scratch, 0, sizeof scratch);
+    forum_status_t status = compile(q, &scratch, node, out);
+    if (exact)
+        *exact = scratch.exact;
+    compiled_free(&scratch);
+    return status;
+}
+
+/* Restricts *query (consumed) to the posts that pass the post filters
+ * (exact: they are boolean terms and value ranges). */
+static forum_status_t with_post_filters(forum_query_t *q,
+                                        fsi_xquery_t **query)
+{
+    if (*query == NULL)
+        return FORUM_ENOMEM;
+    if (q->n_post_filters == 0)
+        return FORUM_OK;
+    fsi_xquery_t **filters = calloc(q->n_post_filters, sizeof *filters);
+    forum_status_t status = filters ? FORUM_OK : FORUM_ENOMEM;
+    size_t n = 0;
+    for (; status == FORUM_OK && n < q->n_post_filters; n++)
+        status = compile_alone(q, q->post_filters[n]->node, &filters[n],
+                               NULL);
+    if (status != FORUM_OK) {
+        for (size_t i = 0; i < n; i++)
+            fsi_xq_destroy(filters[i]);
+        free(filters);
+        fsi_xq_destroy(*query);
+        *query = NULL;
+        return status;
+    }
+    fsi_xquery_t *both[2] = {*query, fsi_xq_combine(FSI_XQ_AND, filters, n)};
+    free(filters);
+    *query = fsi_xq_combine(FSI_XQ_FILTER, both, 2);
+    return *query ? FORUM_OK : FORUM_ENOMEM;
+}
+
 /* Thread scope: a thread matches when its posts together satisfy the
  * query, counting only the posts that pass the post filters (the
  * root's author:, board:, thread:, floor:, date: parts, which keep
@@ -559,51 +594,39 @@ static forum_status_t compile_thread_scope(forum_query_t *q)
         q->opts.scope = FORUM_SCOPE_POST;
         return FORUM_OK;
     }
-    /* Each part again on its own, for its own candidates. */
+    /* Each part again on its own: together, the candidates that the
+     * threads are made of; one by one, which posts have which part. */
+    q->leaf_xqueries = calloc(q->n_leaves, sizeof *q->leaf_xqueries);
+    q->leaf_exact = calloc(q->n_leaves, 1);
     fsi_xquery_t **any = calloc(q->n_leaves, sizeof *any);
-    fsi_xquery_t **filters = calloc(q->n_post_filters + 1, sizeof *filters);
-    size_t n_any = 0, n_filters = 0;
-    if (any == NULL || filters == NULL)
+    size_t n_any = 0;
+    if (any == NULL || q->leaf_xqueries == NULL || q->leaf_exact == NULL)
         status = FORUM_ENOMEM;
     for (size_t i = 0; status == FORUM_OK && i < q->n_leaves; i++) {
-        compiled_t scratch;
-        memset(&scratch, 0, sizeof scratch);
-        status = compile(q, &scratch, q->leaves[i]->node, &any[n_any]);
+        int exact;
+        status = compile_alone(q, q->leaves[i]->node, &any[n_any], NULL);
         if (status == FORUM_OK)
             n_any++;
-        compiled_free(&scratch);
-    }
-    for (size_t i = 0; status == FORUM_OK && i < q->n_post_filters; i++) {
-        compiled_t scratch;
-        memset(&scratch, 0, sizeof scratch);
-        status = compile(q, &scratch, q->post_filters[i]->node,
-                         &filters[n_filters]);
         if (status == FORUM_OK)
-            n_filters++;
-        compiled_free(&scratch);
+            status = compile_alone(q, q->leaves[i]->node,
+                                   &q->leaf_xqueries[i], &exact);
+        if (status == FORUM_OK)
+            status = with_post_filters(q, &q->leaf_xqueries[i]);
+        if (status == FORUM_OK)
+            q->leaf_exact[i] = (unsigned char)exact;
     }
     if (status == FORUM_OK) {
         fsi_xquery_t *candidates = fsi_xq_combine(FSI_XQ_OR, any, n_any);
         n_any = 0;
-        if (n_filters) {
-            fsi_xquery_t *both[2] = {
-                candidates, fsi_xq_combine(FSI_XQ_AND, filters, n_filters)};
-            n_filters = 0;
-            candidates = fsi_xq_combine(FSI_XQ_FILTER, both, 2);
-        }
-        if (candidates == NULL) {
-            status = FORUM_ENOMEM;
-        } else {
+        status = with_post_filters(q, &candidates);
+        if (status == FORUM_OK) {
             fsi_xq_destroy(q->xquery);
             q->xquery = candidates;
         }
     }
     for (size_t i = 0; i < n_any; i++)
         fsi_xq_destroy(any[i]);
-    for (size_t i = 0; i < n_filters; i++)
-        fsi_xq_destroy(filters[i]);
     free(any);
-    free(filters);
     return status;
 }
 
@@ -683,19 +706,25 @@ int fsi_query_decide_title(void *payload, const char *data, size_t len)
     candidate_t cand;
     memset(&cand, 0, sizeof cand);
     cand.q = run->query;
-    const forum_query_t *q = cand.q;
     if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK ||
         cand.rec.floor != 0)
         return 0;
-    uint64_t marks = 0;
-    for (size_t i = 0; i < q->n_text_marks && i < 64; i++)
-        if (contains(&cand, &q->text_marks[i], 1))
-            marks |= UINT64_C(1) << i;
-    if (cand.failed ||
-        (marks && fsi_facts_put(&run->titles, cand.rec.thread_id.s,
-                                cand.rec.thread_id.len, marks, 0) != 0))
-        run->failed = 1;
-    return marks != 0;
+    int keep = contains(&cand, &cand.q->text_marks[run->pass], 1);
+    run->failed |= cand.failed;
+    return keep;
+}
+
+int fsi_query_decide_leaf(void *payload, const char *data, size_t len)
+{
+    fsi_run_t *run = payload;
+    candidate_t cand;
+    memset(&cand, 0, sizeof cand);
+    cand.q = run->query;
+    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+        return 0;
+    int keep = evaluate(&cand, cand.q->leaves[run->pass]);
+    run->failed |= cand.failed;
+    return keep;
 }
 
 /* ---- Public API ---------------------------------------------------- */
@@ -740,7 +769,14 @@ static void query_free(forum_query_t *q)
 {
     fsi_query_free_results(q);
     fsi_xq_destroy(q->xquery);
-    fsi_xq_destroy(q->title_xquery);
+    for (size_t i = 0; i < q->n_title_xqueries; i++)
+        fsi_xq_destroy(q->title_xqueries[i]);
+    free(q->title_xqueries);
+    free(q->title_exact);
+    for (size_t i = 0; q->leaf_xqueries && i < q->n_leaves; i++)
+        fsi_xq_destroy(q->leaf_xqueries[i]);
+    free(q->leaf_xqueries);
+    free(q->leaf_exact);
     free(q->leaves);
     free(q->post_filters);
     compiled_free(&q->root);

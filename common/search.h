@@ -27,7 +27,7 @@ typedef struct fsi_compiled {
     fsi_pattern_t pattern;  /* TEXT / TITLE; AUTHOR / BOARD value. */
     int exact;              /* Xapian's answer for this node is exact. */
     /* TEXT: the same words among the title terms (S), for the title
-     * signal; handed to the query's title_xquery by gather_marks. */
+     * signal; handed to the query's title_xqueries by gather_marks. */
     fsi_xquery_t *title_query;
     int leaf;               /* Thread scope: its bit in q->leaves, or -1. */
     struct fsi_compiled *kids;
@@ -49,9 +49,12 @@ struct forum_query {
     size_t n_text_marks;
     fsi_pattern_t *title_marks;
     size_t n_title_marks;
-    /* The articles whose title has some of text_marks (bit i: mark i),
-     * or NULL when there are none: the title signal (results.c). */
-    fsi_xquery_t *title_xquery;
+    /* The title signal (results.c): for text_marks[i], the articles
+     * whose title has its terms (NULL when it has none), exactly those
+     * whose title holds it when title_exact[i]. At most 64. */
+    fsi_xquery_t **title_xqueries;
+    unsigned char *title_exact;
+    size_t n_title_xqueries;
     /* Thread scope: the nodes a thread has when any of its posts has
      * them (leaf i: bit i), and the post filters (the root AND's
      * author:, board:, thread:, floor:, date: parts), which decide
@@ -60,6 +63,10 @@ struct forum_query {
     size_t n_leaves;
     const struct fsi_compiled **post_filters;
     size_t n_post_filters;
+    /* Thread scope: each leaf's candidates among the posts that pass
+     * the post filters (exact when leaf_exact[i]). */
+    fsi_xquery_t **leaf_xqueries;
+    unsigned char *leaf_exact;
     forum_results_t *results;      /* Live result sets, owned. */
     /* The decider's scratch: the candidate's normalized fields. Used
      * under the handle's lock only. */
@@ -99,6 +106,8 @@ typedef struct fsi_run {
     uint64_t ranked_posts, ranked_threads;
     fsi_facts_t titles;          /* Thread id -> title marks. */
     fsi_facts_t posts;           /* Thread scope: ORDER -> leaves, date. */
+    int posts_by_decider;        /* posts is the main search's to fill. */
+    size_t pass;                 /* The mark or leaf a side search is for. */
     /* Thread scope: the page's leads are hits [0, n_page); the posts
      * shown with lead k are hits [also_at[k], also_at[k + 1]). */
     size_t n_page;
@@ -109,9 +118,13 @@ typedef struct fsi_run {
  * whole query, verified against its stored text. payload: the run. */
 int fsi_query_decide(void *run, const char *data, size_t len);
 
-/* The title side query's decider: records which text marks the
- * article's title holds (run->titles). payload: the run. */
+/* A title side search's decider: whether the article's title holds
+ * text mark run->pass. payload: the run. */
 int fsi_query_decide_title(void *run, const char *data, size_t len);
+
+/* A leaf side search's decider (thread scope): whether the post has
+ * leaf run->pass. */
+int fsi_query_decide_leaf(void *run, const char *data, size_t len);
 
 /* Thread scope's decider: records which leaves the post has
  * (run->posts) and keeps the posts that have one and pass the post
