@@ -988,8 +988,11 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
     std::vector<Xapian::doccount> ranks(out->n_hits, 0);
     if (listed) {
         std::map<Xapian::docid, size_t> page;
+        /* Not page[docid] = i: operator[] instantiates the global
+         * std::piecewise_construct, which the static library would export
+         * (check_symbols). A page's docids are distinct. */
         for (size_t i = 0; i < out->n_hits; i++)
-            page[out->hits[i].docid] = i;
+            page.emplace(out->hits[i].docid, i);
         for (Xapian::MSetIterator it = listed->begin(); it != listed->end();
              ++it) {
             auto found = page.find(*it);
