@@ -387,7 +387,7 @@ static int write_stub(const char *dir, unsigned gen, unsigned shards)
 
 /* The generation the stub names, 0 when there is no stub (a database
  * made before compaction existed, or not ours). */
-static unsigned read_stub(const char *dir)
+unsigned fsi_db_stub_generation(const char *dir)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, STUB_NAME) >=
@@ -577,13 +577,13 @@ static forum_status_t open_current(forum_db_t *db, char **shim_message)
 {
     forum_status_t status = FORUM_EIO;
     for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned gen = read_stub(db->path);
+        unsigned gen = fsi_db_stub_generation(db->path);
         free(*shim_message);
         *shim_message = NULL;
         status = fsi_xdb_open_with(&db->x, db->path, db->mode,
                                    &db->open_opts, shim_message);
         if (db->mode == FORUM_DB_READ || gen == 0 ||
-            read_stub(db->path) == gen)
+            fsi_db_stub_generation(db->path) == gen)
             return status;
         if (status == FORUM_OK) {
             fsi_xdb_destroy(db->x);
@@ -809,7 +809,7 @@ static forum_status_t compact_locked(forum_db_t *db)
     forum_status_t status = check_writable(db);
     if (status != FORUM_OK)
         return status;
-    unsigned gen = read_stub(db->path);
+    unsigned gen = fsi_db_stub_generation(db->path);
     if (gen == 0)
         return fsi_db_fail(db, FORUM_EINVAL, "%s: no %s stub (a database "
                            "from before forumsearch 0.1); re-create it to "
@@ -866,7 +866,7 @@ static forum_status_t compaction_due_locked(forum_db_t *db, bool *due)
     forum_status_t status = fsi_db_usable(db);
     if (status != FORUM_OK)
         return status;
-    unsigned gen = read_stub(db->path);
+    unsigned gen = fsi_db_stub_generation(db->path);
     if (gen == 0)
         return FORUM_OK; /* Cannot be compacted (see compact_locked). */
     char path[4200];

@@ -96,4 +96,7 @@ forum_status_t fsi_db_tokenizer(forum_db_t *db, forum_tokenizer_t **out);
 void fsi_db_query_born(forum_db_t *db);
 void fsi_db_query_gone(forum_db_t *db);
 
+/* The generation dir's XAPIANDB stub names ("auto gN"), 0 without one. */
+unsigned fsi_db_stub_generation(const char *dir);
+
 #endif

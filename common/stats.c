@@ -109,21 +109,6 @@ static void walk_files(stats_t *s, const char *dir)
     pthread_mutex_unlock(&walk_lock);
 }
 
-static unsigned read_generation(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/XAPIANDB", dir) >= (int)sizeof path)
-        return 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    unsigned gen = 0;
-    if (fscanf(f, "auto g%u", &gen) != 1)
-        gen = 0;
-    fclose(f);
-    return gen;
-}
-
 /* ---- The index ----------------------------------------------------- */
 
 /* Posts and distinct threads matching q (taken). */
@@ -391,7 +376,7 @@ forum_status_t forum_db_stats(char **out, forum_db_t *db,
     fsi_db_enter(db);
     forum_status_t status = gather_locked(db, &s);
     if (status == FORUM_OK) {
-        s.generation = read_generation(db->path);
+        s.generation = fsi_db_stub_generation(db->path);
         walk_files(&s, db->path);
         fsi_buf_t b = FSI_BUF_INIT;
         if (format == FORUM_REPORT_JSON)
