@@ -20,7 +20,10 @@ query)
     [ $# -ge 4 ] || { echo "usage: $0 query DBDIR QUERIES OUT_PREFIX [REPEAT]" >&2; exit 2; }
     exe=$here/out/fs_latency
     [ -x "$exe" ] || make -s -C "$here" BUILD="$build" out/fs_latency >&2
-    exec "$exe" "$2" "$3" "$4" "${5:-3}"
+    "$exe" "$2" "$3" "$4" "${5:-3}"
+    # What forum-search does by default (threads by relevance, exact
+    # counts): its latency goes to OUT_PREFIX.cli.latency.
+    FS_LATENCY_MODE=cli "$exe" "$2" "$3" "$4.cli" "${5:-3}"
     ;;
 *)
     echo "usage: $0 index CORPUS_DIR DBDIR | query DBDIR QUERIES OUT_PREFIX [REPEAT]" >&2

@@ -174,11 +174,12 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
                 rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
             return rc;
         }
-        /* Longest n-grams every g characters, plus the last one. */
-        for (size_t i = 0; rc == 0 && i + g <= n; i += g)
+        /* Longest n-grams every FSI_QUERY_STEP characters, plus the
+         * last one. */
+        for (size_t i = 0; rc == 0 && i + g <= n; i += FSI_QUERY_STEP)
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i],
                     CHAR_END(i + g - 1));
-        if (rc == 0 && n % g != 0)
+        if (rc == 0 && (n - g) % FSI_QUERY_STEP != 0)
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[n - g], run_end);
         if (rc == 0 && n == 3) /* Ranking still knows aligned 3-grams. */
             rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);

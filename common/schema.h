@@ -42,6 +42,17 @@
 #ifndef FSI_NGRAM_MAX
 #define FSI_NGRAM_MAX 3
 #endif
+/* A query's CJK run of more than FSI_NGRAM_MAX characters becomes the
+ * AND of its longest n-grams starting every FSI_QUERY_STEP characters
+ * (and the last one). With bigrams only, overlapping ones (step 1):
+ * AND(AB, BC, CD) leaves few candidates for ABCD to verify. */
+#ifndef FSI_QUERY_STEP
+#if FSI_NGRAM_MAX == 3
+#define FSI_QUERY_STEP 3
+#else
+#define FSI_QUERY_STEP 1
+#endif
+#endif
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #else
