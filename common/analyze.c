@@ -3,9 +3,9 @@
  * Why n-grams: ICU's dictionary segmentation depends on context (it
  * splits 马斯克向川普 as 马|斯克|向川|普), so an index of ICU words alone
  * cannot find 川普 there. Every CJK run is therefore indexed as its
- * unigrams, bigrams and trigrams (no positions); a query of up to three
- * characters is one exact term, a longer one is the AND of covering
- * trigrams, verified against the stored text. ICU's word boundaries are
+ * unigrams and bigrams (no positions); a query of one or two characters
+ * is one exact term, a longer one is the AND of its bigrams, verified
+ * against the stored text. ICU's word boundaries are
  * used for ranking only: an n-gram that starts and ends on a boundary is
  * also indexed as an ALIGNED term (川普 in 川|普|今天, but not in
  * 四川|普通|话), and a query boosts posts that have it.

@@ -5,7 +5,7 @@
  * Current schema (one Xapian document per post):
  *
  *   Terms (free text, no positions; wdf = occurrences):
- *     <ngram>          CJK unigram, bigram, trigram of the normalized text
+ *     <ngram>          CJK unigram and bigram of the normalized text
  *     <word>           Latin/digit word, NFKC + case folded (never starts
  *                      with an upper-case ASCII letter, so no clash with
  *                      the prefixes below)
@@ -36,15 +36,15 @@
 #ifndef FORUMSEARCH_SCHEMA_H
 #define FORUMSEARCH_SCHEMA_H
 
-/* The longest CJK n-gram indexed: 3 (the default), or 2 to measure what
- * trigrams cost and buy (-DFSI_NGRAM_MAX=2; bench/README.md, levers).
- * Aligned 3-grams stay either way: ranking needs them. */
+/* The longest CJK n-gram indexed: 2 (the default), or 3 to measure what
+ * trigrams cost and buy (-DFSI_NGRAM_MAX=3; bench/README.md, levers).
+ * Aligned 3-grams are indexed either way: ranking needs them. */
 #ifndef FSI_NGRAM_MAX
-#define FSI_NGRAM_MAX 3
+#define FSI_NGRAM_MAX 2
 #endif
 /* A query's CJK run of more than FSI_NGRAM_MAX characters becomes the
  * AND of its longest n-grams starting every FSI_QUERY_STEP characters
- * (and the last one). With bigrams only, overlapping ones (step 1):
+ * (and the last one). With bigrams, overlapping ones (step 1):
  * AND(AB, BC, CD) leaves few candidates for ABCD to verify. */
 #ifndef FSI_QUERY_STEP
 #if FSI_NGRAM_MAX == 3
@@ -53,10 +53,11 @@
 #define FSI_QUERY_STEP 1
 #endif
 #endif
+/* Version 1: unigrams, bigrams, trigrams; version 2: no trigrams. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #else
-#define FSI_ANALYZER_VERSION "1-ngram2"
+#define FSI_ANALYZER_VERSION "2"
 #endif
 
 #define FSI_PREFIX_ALIGNED "Z"

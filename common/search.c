@@ -4,8 +4,8 @@
  *
  * The Xapian query finds candidates from n-gram and word terms; it is
  * exact for a query segment that is one term (a Latin word or a CJK run
- * of up to three characters). Longer segments are the AND of covering
- * trigrams, a superset; then a MatchDecider evaluates the whole query
+ * of up to FSI_NGRAM_MAX characters). Longer segments are the AND of
+ * their n-grams, a superset; then a MatchDecider evaluates the whole query
  * tree against the post's stored text, so what comes back is exactly
  * the posts whose normalized text contains each segment.
  */

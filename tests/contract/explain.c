@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     char path[4096];
     snprintf(path, sizeof path, "%s/db", argv[1]);
     forum_db_t *db = contract_open(path, FORUM_DB_WRITE);
-    /* 马斯克向川普 in one post; its trigrams also in another, apart. */
+    /* 马斯克向川普 in one post; its bigrams also in another, apart. */
     contract_add(db, "news/a.txt", contract_thread(
         "马斯克", "马斯克向川普告别。", "张三\n1 楼\n马斯克向前走,向川普致意。\n"));
     contract_add(db, "news/b.txt", contract_thread(
@@ -40,9 +40,10 @@ int main(int argc, char **argv)
     EXPECT_HAS(json, "\"typed\":\"馬斯克向川普\"");
     EXPECT_HAS(json, "\"normalized\":\"马斯克向川普\"");
     /* The article (its title counts) and the reply. */
-    EXPECT_HAS(json, "{\"term\":\"马斯克\",\"kind\":\"ngram\",\"posts\":2}");
+    EXPECT_HAS(json, "{\"term\":\"马斯\",\"kind\":\"ngram\",\"posts\":2}");
+    EXPECT_HAS(json, "{\"term\":\"向川\",\"kind\":\"ngram\",\"posts\":2}");
     EXPECT_HAS(json, "\"text_check\":true");
-    /* Both posts with every trigram are candidates; one holds the text. */
+    /* Both posts with every bigram are candidates; one holds the text. */
     EXPECT_HAS(json, "\"candidates\":2,");
     EXPECT_HAS(json, "\"posts\":1,\"threads\":1");
     EXPECT_HAS(json, "\"times_ms\":{\"parse\":");
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
     EXPECT_HAS(json, "\"typed\":\"OPENAI\",\"normalized\":\"openai\"");
     EXPECT_HAS(json, "{\"term\":\"openai\",\"kind\":\"word\",\"posts\":1}");
     EXPECT_HAS(json, "\"field\":\"title\"");
-    EXPECT_HAS(json, "{\"term\":\"S马斯克\",\"kind\":\"ngram\",\"posts\":1}");
+    EXPECT_HAS(json, "{\"term\":\"S马斯\",\"kind\":\"ngram\",\"posts\":1}");
     EXPECT_HAS(json, "\"field\":\"author\"");
     EXPECT_HAS(json, "\"posts\":0,\"threads\":0");
     forum_free(json);
