@@ -170,7 +170,7 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
     if (flags & FORUM_TOKENIZE_QUERY) {
         if (n <= g) {
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[0], run_end);
-            if (rc == 0 && n >= 2)
+            if (rc == 0 && n >= 2 && n <= FSI_ALIGNED_MAX)
                 rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
             return rc;
         }
@@ -181,13 +181,15 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
                     CHAR_END(i + g - 1));
         if (rc == 0 && (n - g) % FSI_QUERY_STEP != 0)
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[n - g], run_end);
-        if (rc == 0 && n == 3) /* Ranking still knows aligned 3-grams. */
+        if (rc == 0 && n == 3 && FSI_ALIGNED_MAX >= 3) /* For ranking. */
             rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[0], run_end);
         return rc;
     }
 
+    const size_t longest = g > FSI_ALIGNED_MAX ? g : FSI_ALIGNED_MAX;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        for (size_t len = 1; rc == 0 && len <= 3 && i + len <= n; len++) {
+        for (size_t len = 1; rc == 0 && len <= longest && i + len <= n;
+             len++) {
             if (len > g) { /* Only the aligned form of a longer n-gram. */
                 size_t end = CHAR_END(i + len - 1);
                 if (tok->boundary[at[i]] && tok->boundary[end])
@@ -196,8 +198,8 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
             }
             size_t end = CHAR_END(i + len - 1);
             rc = cb(payload, FORUM_TOKEN_NGRAM, norm, at[i], end);
-            if (rc == 0 && len >= 2 && tok->boundary[at[i]] &&
-                tok->boundary[end])
+            if (rc == 0 && len >= 2 && len <= FSI_ALIGNED_MAX &&
+                tok->boundary[at[i]] && tok->boundary[end])
                 rc = cb(payload, FORUM_TOKEN_ALIGNED, norm, at[i], end);
         }
     }

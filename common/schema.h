@@ -9,7 +9,7 @@
  *     <word>           Latin/digit word, NFKC + case folded (never starts
  *                      with an upper-case ASCII letter, so no clash with
  *                      the prefixes below)
- *     Z<ngram>         CJK 2-/3-gram aligned on ICU word boundaries
+ *     Z<ngram>         CJK bigram aligned on ICU word boundaries
  *     S<term>          the same analysis of the thread title (article only)
  *   Boolean terms:
  *     Q<thread>#<floor>  unique post id
@@ -37,10 +37,15 @@
 #define FORUMSEARCH_SCHEMA_H
 
 /* The longest CJK n-gram indexed: 2 (the default), or 3 to measure what
- * trigrams cost and buy (-DFSI_NGRAM_MAX=3; bench/README.md, levers).
- * Aligned 3-grams are indexed either way: ranking needs them. */
+ * trigrams cost and buy (-DFSI_NGRAM_MAX=3; bench/README.md, levers). */
 #ifndef FSI_NGRAM_MAX
 #define FSI_NGRAM_MAX 2
+#endif
+/* The longest aligned n-gram indexed (ranking only): 2, or 3 to measure
+ * what aligned 3-grams buy: 11 % of the postings, no change in the
+ * relevance benchmark (bench/README.md, levers). */
+#ifndef FSI_ALIGNED_MAX
+#define FSI_ALIGNED_MAX 2
 #endif
 /* A query's CJK run of more than FSI_NGRAM_MAX characters becomes the
  * AND of its longest n-grams starting every FSI_QUERY_STEP characters
@@ -53,7 +58,8 @@
 #define FSI_QUERY_STEP 1
 #endif
 #endif
-/* Version 1: unigrams, bigrams, trigrams; version 2: no trigrams. */
+/* Version 1: unigrams, bigrams, trigrams, aligned 2- and 3-grams;
+ * version 2: unigrams, bigrams, aligned bigrams. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #else

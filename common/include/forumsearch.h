@@ -927,7 +927,7 @@ FORUM_API forum_status_t forum_normalize(char **out, size_t *out_len,
 typedef enum forum_token_kind {
     FORUM_TOKEN_WORD = 0,   /**< A Latin/digit word (case-folded). */
     FORUM_TOKEN_NGRAM,      /**< A CJK 1- or 2-gram. */
-    FORUM_TOKEN_ALIGNED     /**< A CJK 2-/3-gram that starts and ends on
+    FORUM_TOKEN_ALIGNED     /**< A CJK bigram that starts and ends on
                                  ICU word boundaries (used for ranking). */
 } forum_token_kind_t;
 
@@ -945,8 +945,7 @@ typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
 #define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every term the index stores. */
 /** The terms a query needs: each Latin word; for a CJK run of n
  *  characters the one n-gram when n <= 2 (plus its ALIGNED form when
- *  n is 2), else every bigram of the run (plus the ALIGNED form of a
- *  run of 3). */
+ *  n is 2), else every bigram of the run. */
 #define FORUM_TOKENIZE_QUERY 0x1
 
 /** Creates a tokenizer (it owns an ICU break iterator).
