@@ -3,6 +3,7 @@
  * forum_query_run() and forum_db_thread_open(): argument parsing and
  * output formatting only. */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,6 +772,33 @@ static void hint_operators(const char *query)
     }
 }
 
+/* A post-scope query that found nothing may still have every word in
+ * one thread, spread over its posts (a title word and a reply word):
+ * say how many threads thread scope finds. Only on the empty answer,
+ * so what it costs is never paid by a search that found something. */
+static void hint_thread_scope(const cli_t *cli, forum_db_t *db)
+{
+    if (cli->search.scope != FORUM_SCOPE_POST)
+        return;
+    forum_search_options_t opts = cli->search;
+    opts.scope = FORUM_SCOPE_THREAD;
+    opts.offset = 0;
+    opts.limit = 1;
+    opts.exact_counts = true;
+    forum_query_t *query = NULL;
+    forum_results_t *results = NULL;
+    uint64_t posts = 0, threads = 0;
+    if (forum_query_create(&query, db, cli->query, strlen(cli->query),
+                           &opts) == FORUM_OK &&
+        forum_query_run(query, &results) == FORUM_OK)
+        forum_results_counts(results, &posts, &threads);
+    forum_query_destroy(query);
+    if (threads > 0)
+        fprintf(stderr, PROGRAM ": note: no single post holds the whole "
+                "query; the posts of %" PRIu64 " thread%s hold it together "
+                "(--scope thread)\n", threads, threads == 1 ? "" : "s");
+}
+
 /* Reports a failed forum_query_create(); its exit code. */
 static int query_failed(const cli_t *cli, forum_db_t *db,
                         forum_status_t status)
@@ -866,8 +894,15 @@ static int search(cli_t *cli, forum_db_t *db)
     }
     exit_code = posts ? EXIT_OK : EXIT_NO_HITS;
 out:
-    if (exit_code == EXIT_NO_HITS)
+    if (exit_code == EXIT_NO_HITS) {
         hint_operators(cli->query);
+        /* Nothing at all, not a page past the end. */
+        uint64_t posts = 0, threads = 0;
+        if (cli->results)
+            forum_results_counts(cli->results, &posts, &threads);
+        if (posts == 0)
+            hint_thread_scope(cli, db);
+    }
     forum_query_destroy(query);
     return exit_code;
 }

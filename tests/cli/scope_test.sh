@@ -100,13 +100,34 @@ if bad:
     print("%s %s: %s" % (scope, query, "; ".join(bad)), file=sys.stderr)
     sys.exit(1)
 PY
+  # Post scope that finds nothing names what thread scope would find
+  # (the oracle's count), and says nothing when that is nothing too.
+  [ "$scope" = post ] && [ "$rc" -eq 1 ] || return
+  checks=$((checks + 1))
+  local n
+  n=$($PY "$work/oracle.py" "$SAMPLES" "$FIXTURES/relevance" "$query" thread |
+      $PY -c 'import json, sys; print(len(json.load(sys.stdin)))')
+  local s=s
+  [ "$n" -eq 1 ] && s=
+  if [ "$n" -gt 0 ]; then
+    grep -qF "forum-search: note: no single post holds the whole query; the posts of $n thread$s hold it together (--scope thread)" "$work/err" ||
+      fail "post scope $query: no note of the $n thread$s in thread scope"
+  else
+    ! grep -q "scope thread" "$work/err" || fail "post scope $query: a note, though thread scope finds nothing"
+  fi
+  [ "$n" -gt 0 ] && notes=$((notes + 1))
 }
+notes=0
 
 for q in "王小明 婚礼" "婚礼 份子钱" "川普 马斯克" "显卡 关税" "author:婚礼策划师小美 王小明 婚礼" \
          "author:李华 王小明 婚礼" "floor:1.. 王小明 婚礼" "关税 台积电 川普"; do
   check thread "$q"
   check post "$q"
 done
+# At least one of those queries finds nothing in post scope, and
+# something in thread scope (else the note went untested).
+checks=$((checks + 1))
+[ "$notes" -gt 0 ] || fail "no query exercised the thread-scope note"
 
 # The sample thread whose title names 王小明 and whose reply says 婚礼:
 # thread scope finds it, post scope does not.
