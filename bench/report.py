@@ -670,13 +670,16 @@ def write_md(out_md, meta, rows, cats, queries):
                 L.append("| `%s` | %s | %d | %d | %d | %s |"
                          % (q.replace("|", "\\|"), cat, nt, nh, nx, why))
         L.append("")
-    # The relevance section (bench/relevance.sh) is another run's: kept.
-    begin, end = "<!-- relevance:begin -->", "<!-- relevance:end -->"
+    # Sections that other commands write (bench/relevance.sh,
+    # bench/rss_series.sh, the shard and server measurements) sit between
+    # "<!-- NAME:begin -->" and "<!-- NAME:end -->" markers: kept, in
+    # their order.
     kept = ""
     if os.path.exists(out_md):
         old = open(out_md, encoding="utf-8").read()
-        if begin in old and end in old:
-            kept = "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
+        for m in re.finditer(r"<!-- ([a-z0-9-]+):begin -->.*?"
+                             r"<!-- \1:end -->", old, re.S):
+            kept += "\n" + m.group(0) + "\n"
     with open(out_md, "w", encoding="utf-8") as f:
         f.write("\n".join(L) + "\n" + kept)
     print("report: wrote %s" % out_md, file=sys.stderr)
