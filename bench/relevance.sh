@@ -74,15 +74,9 @@ tools "$build" "$out/rel-tools" "$repo"
 [ -n "$base_build" ] && tools "$base_build" "$out/rel-tools-base" "$out/baseline-src"
 
 # --- corpus (shared with run.sh) and queries ---------------------------------------
-corpus=$out/corpus-${size}mb-s$seed
-posts=$corpus.posts.jsonl
-stamp="$(sha256sum "$here/gen_corpus" | cut -c1-16) $(dpkg-query -W -f='${Version}' manpages-zh manpages 2>/dev/null | tr '\n' ' ')"
-if [ ! -f "$corpus.done" ] || [ "$(cat "$corpus.done")" != "$stamp" ]; then
-    echo "== generating the corpus ($size MiB, seed $seed)" >&2
-    rm -rf "$corpus" "$posts" "$corpus.done"
-    $PY "$here/gen_corpus" "$corpus" --mb "$size" --seed "$seed" --posts "$posts"
-    printf '%s' "$stamp" >"$corpus.done"
-fi
+# shellcheck source=bench/corpus.sh
+. "$here/corpus.sh"
+ensure_corpus "$out" "$size" "$seed"
 qdir=$out/relevance-${size}mb-s$seed
 echo "== drawing the known-item queries" >&2
 rm -rf "$qdir"

@@ -20,20 +20,14 @@ die() { echo "bench/rss_series.sh: $*" >&2; exit 1; }
 [ -x "$exe" ] || die "$exe is not built (cmake --build $build)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install -y time)"
 mkdir -p "$out"
+# shellcheck source=bench/corpus.sh
+. "$here/corpus.sh"
 
 echo "| post text (MiB) | posts | wall (s) | user+sys (s) | MiB/s (wall) | peak RSS (MiB) | index ÷ text |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for size in "$@"; do
     [[ $size =~ ^[0-9]+$ ]] || die "SIZE_MB must be a whole number, not '$size'"
-    corpus=$out/corpus-${size}mb-s$seed
-    posts=$corpus.posts.jsonl
-    stamp="$(sha256sum "$here/gen_corpus" | cut -c1-16) $(dpkg-query -W -f='${Version}' manpages-zh manpages 2>/dev/null | tr '\n' ' ')"
-    if [ ! -f "$corpus.done" ] || [ "$(cat "$corpus.done")" != "$stamp" ]; then
-        echo "== generating the corpus ($size MiB, seed $seed)" >&2
-        rm -rf "$corpus" "$posts" "$corpus.done"
-        /usr/bin/python3 "$here/gen_corpus" "$corpus" --mb "$size" --seed "$seed" --posts "$posts"
-        printf '%s' "$stamp" >"$corpus.done"
-    fi
+    ensure_corpus "$out" "$size" "$seed"
     db=$out/rss-index-${size}mb
     rm -rf "$db"
     echo "== indexing $size MiB" >&2

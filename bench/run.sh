@@ -80,16 +80,10 @@ fi
 mkdir -p "$out"
 
 # --- corpus -------------------------------------------------------------------
-corpus=$out/corpus-${size}mb-s$seed
-posts=$corpus.posts.jsonl
 # Reused while the generator and the text packages are unchanged.
-stamp="$(sha256sum "$here/gen_corpus" | cut -c1-16) $(dpkg-query -W -f='${Version}' manpages-zh manpages 2>/dev/null | tr '\n' ' ')"
-if [ ! -f "$corpus.done" ] || [ "$(cat "$corpus.done")" != "$stamp" ]; then
-    echo "== generating the corpus ($size MiB of post text, seed $seed)" >&2
-    rm -rf "$corpus" "$posts" "$corpus.done"
-    $PY "$here/gen_corpus" "$corpus" --mb "$size" --seed "$seed" --posts "$posts"
-    printf '%s' "$stamp" >"$corpus.done"
-fi
+# shellcheck source=bench/corpus.sh
+. "$here/corpus.sh"
+ensure_corpus "$out" "$size" "$seed"
 
 # --- queries and ground truth ---------------------------------------------------
 qdir=$out/queries-${size}mb-s$seed
