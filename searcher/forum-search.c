@@ -343,19 +343,7 @@ static void print_also(const cli_t *cli, const forum_hit_t *hit)
         char floor[32], date[32];
         floor_label(floor, post->floor);
         cli_format_date(date, post->date);
-        if (cli->format == FMT_JSON) {
-            printf("%s{\"floor\":%d,", i ? "," : "", post->floor);
-            cli_json_member(stdout, "author", post->author);
-            if (date[0])
-                cli_json_member(stdout, "date", date);
-            else
-                fputs("\"date\":null,", stdout);
-            fputs("\"snippet\":", stdout);
-            cli_json_string(stdout, snip->text, snip->len);
-            putchar(',');
-            cli_json_marks(stdout, "highlights", snip);
-            putchar('}');
-        } else if (cli->format == FMT_HTML) {
+        if (cli->format == FMT_HTML) {
             printf("<p class=\"also\"><span class=\"floor\">%s</span> "
                    "<span class=\"author\">", floor);
             html_escaped(stdout, post->author, strlen(post->author));
@@ -456,40 +444,11 @@ static void print_json(const cli_t *cli, const forum_hit_t *hit,
                        const forum_snippet_t *title,
                        const forum_snippet_t *snip)
 {
-    if (forum_results_missing_shards(cli->results) && hit->n_also == 0) {
-        char *object = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&object, &len);
-        if (f == NULL)
-            return;
-        cli_hit_json(f, hit, title, snip, cli->search.collapse_threads);
-        fclose(f);
-        json_with_missing(cli, object, len);
-        return;
-    }
-    if (hit->n_also == 0) {
-        cli_hit_json(stdout, hit, title, snip, cli->search.collapse_threads);
-        putchar('\n');
-        return;
-    }
-    /* Thread scope: the object gets "also":[{floor, author, date,
-     * snippet, highlights}...] before its closing brace. */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (mem == NULL)
-        return;
-    cli_hit_json(mem, hit, title, snip, cli->search.collapse_threads);
-    if (fclose(mem) == 0 && len > 0 && buf[len - 1] == '}') {
-        fwrite(buf, 1, len - 1, stdout);
-        fputs(",\"also\":[", stdout);
-        print_also(cli, hit);
-        putchar(']');
-        if (forum_results_missing_shards(cli->results))
-            json_missing(cli);
-        fputs("}\n", stdout);
-    }
-    free(buf);
+    cli_hit_json_open(stdout, hit, title, snip, cli->search.collapse_threads);
+    cli_also_json(stdout, cli->results, hit, &cli->snippet);
+    if (forum_results_missing_shards(cli->results))
+        json_missing(cli);
+    fputs("}\n", stdout);
 }
 
 static void print_html(const cli_t *cli, const forum_hit_t *hit,

@@ -113,8 +113,10 @@ void serve_api_search(serve_reply_t *reply, serve_dbpool_t *pool,
             break;
         }
         fputs(shown++ ? ",\n" : "\n", body);
-        cli_hit_json(body, hit, title, snip,
-                     search.options.collapse_threads);
+        cli_hit_json_open(body, hit, title, snip,
+                          search.options.collapse_threads);
+        cli_also_json(body, results, hit, &snippet_options);
+        fputc('}', body);
         forum_snippet_destroy(title);
         forum_snippet_destroy(snip);
     }

@@ -42,6 +42,7 @@ static const char style_css[] =
     ".board{color:var(--dim);font-weight:normal;font-size:.85rem}\n"
     ".meta{margin:.1rem 0;color:var(--dim);font-size:.85rem}\n"
     ".snippet{margin:.2rem 0 0}\n"
+    ".also{margin:.1rem 0 0 1.5rem;font-size:.95em}\n"
     "mark{background:var(--mark);color:inherit;padding:0 .05em;"
     "border-radius:.15em}\n"
     ".error{color:var(--err)}\n"
@@ -116,8 +117,12 @@ static void search_form(FILE *out, const serve_search_t *search)
                 (int)sort == i ? " selected" : "", sorts[i][1]);
     fprintf(out, "</select></label>\n<label><input type=\"checkbox\" "
             "name=\"posts\" value=\"1\"%s> 列出每一帖（不按主题合并）"
+            "</label>\n<label><input type=\"checkbox\" name=\"scope\" "
+            "value=\"thread\"%s> 按主题匹配（各词可在同一主题的不同帖中）"
             "</label>\n</div>\n</form>\n",
-            search && !search->options.collapse_threads ? " checked" : "");
+            search && !search->options.collapse_threads ? " checked" : "",
+            search && search->options.scope == FORUM_SCOPE_THREAD
+                ? " checked" : "");
 }
 
 /* The query language in brief, shown under an empty form. */
@@ -202,15 +207,43 @@ static void search_link(FILE *out, const serve_search_t *search,
         fprintf(out, "&amp;sort=%s", sorts[search->options.sort]);
     if (!search->options.collapse_threads)
         fputs("&amp;posts=1", out);
+    if (search->options.scope == FORUM_SCOPE_THREAD)
+        fputs("&amp;scope=thread", out);
     if (search->options.limit != SERVE_PAGE_HITS)
         fprintf(out, "&amp;limit=%zu", search->options.limit);
     if (offset)
         fprintf(out, "&amp;offset=%zu", offset);
 }
 
+/* Thread scope: the thread's posts that hold the words the hit's own
+ * post lacks, each under the snippet. */
+static void also_html(FILE *out, forum_results_t *results,
+                      const forum_hit_t *hit,
+                      const forum_snippet_options_t *options)
+{
+    for (size_t i = 0; i < hit->n_also; i++) {
+        const forum_hit_t *post = &hit->also[i];
+        forum_snippet_t *snip = NULL;
+        if (forum_results_snippet(results, post, options, &snip) != FORUM_OK)
+            continue; /* Out of memory: one post fewer. */
+        fputs("<p class=\"also\">", out);
+        floor_html(out, post->floor);
+        if (post->author[0]) {
+            fputs(" · ", out);
+            html_str(out, post->author);
+        }
+        fputs(": ", out);
+        marked(out, snip);
+        fputs("</p>\n", out);
+        forum_snippet_destroy(snip);
+    }
+}
+
 static void hit_html(FILE *out, const serve_search_t *search,
-                     const forum_hit_t *hit, const forum_snippet_t *title,
-                     const forum_snippet_t *snip)
+                     forum_results_t *results, const forum_hit_t *hit,
+                     const forum_snippet_t *title,
+                     const forum_snippet_t *snip,
+                     const forum_snippet_options_t *options)
 {
     fputs("<li>\n<h2><a href=\"thread?id=", out);
     serve_url_component(out, hit->thread_id, strlen(hit->thread_id));
@@ -239,7 +272,9 @@ static void hit_html(FILE *out, const serve_search_t *search,
                 (unsigned long long)hit->thread_matches);
     fputs("</p>\n<p class=\"snippet\">", out);
     marked(out, snip);
-    fputs("</p>\n</li>\n", out);
+    fputs("</p>\n", out);
+    also_html(out, results, hit, options);
+    fputs("</li>\n", out);
 }
 
 /* The query with the character at column (1-based; one past the end
@@ -368,7 +403,15 @@ void serve_page_search(serve_reply_t *reply, serve_dbpool_t *pool,
     uint64_t posts, threads;
     forum_results_counts(results, &posts, &threads);
     fputs("<p class=\"summary\">", out);
-    if (posts == 0)
+    if (posts == 0 && search.options.scope == FORUM_SCOPE_POST) {
+        /* The words may be in different posts of one thread. */
+        fputs("没有哪一帖包含全部查询词。<a href=\"./", out);
+        serve_search_t wider = search;
+        wider.options.scope = FORUM_SCOPE_THREAD;
+        wider.options.offset = 0;
+        search_link(out, &wider, 0);
+        fputs("\">按主题匹配</a>", out);
+    } else if (posts == 0)
         fputs("没有找到匹配的帖子。", out);
     else if (search.options.collapse_threads)
         fprintf(out, "%llu 个主题中有 %llu 帖匹配",
@@ -394,7 +437,8 @@ void serve_page_search(serve_reply_t *reply, serve_dbpool_t *pool,
         if (status == FORUM_OK)
             status = forum_results_title(results, hit, &title);
         if (status == FORUM_OK)
-            hit_html(out, &search, hit, title, snip);
+            hit_html(out, &search, results, hit, title, snip,
+                     &snippet_options);
         forum_snippet_destroy(title);
         forum_snippet_destroy(snip);
         if (status != FORUM_OK)

@@ -256,13 +256,13 @@ int serve_search_from_params(serve_search_t *out,
                              serve_error_t *err)
 {
     static const char *const known[] = {"q", "limit", "offset", "posts",
-                                        "sort"};
+                                        "sort", "scope"};
     forum_search_options_t defaults = FORUM_SEARCH_OPTIONS_INIT;
     out->q = NULL;
     out->q_len = 0;
     out->options = defaults;
     out->options.limit = SERVE_DEFAULT_LIMIT;
-    if (strict && check_known(params, known, 5, err) != 0)
+    if (strict && check_known(params, known, 6, err) != 0)
         return -1;
 
     const serve_param_t *p = serve_params_get(params, "q");
@@ -302,6 +302,14 @@ int serve_search_from_params(serve_search_t *out,
         else
             return fail(err, "sort", "sort must be relevance, date or "
                         "floor");
+    }
+    if ((p = serve_params_get(params, "scope")) != NULL) {
+        if (strcmp(p->value, "post") == 0 || p->value[0] == '\0')
+            out->options.scope = FORUM_SCOPE_POST;
+        else if (strcmp(p->value, "thread") == 0)
+            out->options.scope = FORUM_SCOPE_THREAD;
+        else
+            return fail(err, "scope", "scope must be post or thread");
     }
     return 0;
 }

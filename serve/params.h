@@ -65,13 +65,14 @@ typedef struct serve_search {
     forum_search_options_t options;
 } serve_search_t;
 
-/* Reads q, limit, offset, posts and sort. strict: any other key is an
+/* Reads q, limit, offset, posts, sort and scope. strict: any other key is an
  * error (the API, where a misspelt parameter must not be ignored); not
  * strict: other keys are ignored (a page linked with tracking
  * parameters still works). limit is 0..SERVE_MAX_LIMIT (0 answers the
  * counts only), offset + limit at most SERVE_MAX_WINDOW; posts is
  * 1|0|true|false|on|off (a form's check box sends "on"); sort is
- * relevance|date|floor. q may be absent or blank: the caller decides
+ * relevance|date|floor; scope is post|thread (forum-search --scope). q
+ * may be absent or blank: the caller decides
  * what that means. Returns 0, or -1 with *err filled in (400). */
 int serve_search_from_params(serve_search_t *out,
                              const serve_params_t *params, bool strict,

@@ -22,9 +22,9 @@ void cli_json_marks(FILE *out, const char *name,
     fputc(']', out);
 }
 
-int cli_hit_json(FILE *out, const forum_hit_t *hit,
-                 const forum_snippet_t *title,
-                 const forum_snippet_t *snippet, bool collapsed)
+int cli_hit_json_open(FILE *out, const forum_hit_t *hit,
+                      const forum_snippet_t *title,
+                      const forum_snippet_t *snippet, bool collapsed)
 {
     char date[32];
     cli_format_date(date, hit->date);
@@ -50,7 +50,46 @@ int cli_hit_json(FILE *out, const forum_hit_t *hit,
     cli_json_marks(out, "highlights", snippet);
     fputc(',', out);
     cli_json_marks(out, "title_highlights", title);
+    return ferror(out) ? -1 : 0;
+}
+
+int cli_hit_json(FILE *out, const forum_hit_t *hit,
+                 const forum_snippet_t *title,
+                 const forum_snippet_t *snippet, bool collapsed)
+{
+    cli_hit_json_open(out, hit, title, snippet, collapsed);
     fputc('}', out);
+    return ferror(out) ? -1 : 0;
+}
+
+int cli_also_json(FILE *out, forum_results_t *results, const forum_hit_t *hit,
+                  const forum_snippet_options_t *options)
+{
+    if (hit->n_also == 0)
+        return 0;
+    fputs(",\"also\":[", out);
+    size_t written = 0;
+    for (size_t i = 0; i < hit->n_also; i++) {
+        const forum_hit_t *post = &hit->also[i];
+        forum_snippet_t *snip = NULL;
+        if (forum_results_snippet(results, post, options, &snip) != FORUM_OK)
+            continue; /* Out of memory: one post fewer. */
+        char date[32];
+        cli_format_date(date, post->date);
+        fprintf(out, "%s{\"floor\":%d,", written++ ? "," : "", post->floor);
+        cli_json_member(out, "author", post->author);
+        if (date[0])
+            cli_json_member(out, "date", date);
+        else
+            fputs("\"date\":null,", out);
+        fputs("\"snippet\":", out);
+        cli_json_string(out, snip->text, snip->len);
+        fputc(',', out);
+        cli_json_marks(out, "highlights", snip);
+        fputc('}', out);
+        forum_snippet_destroy(snip);
+    }
+    fputc(']', out);
     return ferror(out) ? -1 : 0;
 }
 

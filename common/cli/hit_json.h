@@ -24,6 +24,20 @@ int cli_hit_json(FILE *out, const forum_hit_t *hit,
                  const forum_snippet_t *title,
                  const forum_snippet_t *snippet, bool collapsed);
 
+/* The same object without its closing brace, for a caller that adds
+ * members (cli_also_json(), the missing shards) and then closes it. */
+int cli_hit_json_open(FILE *out, const forum_hit_t *hit,
+                      const forum_snippet_t *title,
+                      const forum_snippet_t *snippet, bool collapsed);
+
+/* Thread scope: writes ,"also":[{"floor":N,"author":..,"date":..,
+ * "snippet":..,"highlights":[[s,e]..]}..], the posts shown with a hit
+ * for the words its own post lacks (hit->also, snippets made with
+ * options from results); nothing when the hit has none. Returns 0, or
+ * -1 on a write error. */
+int cli_also_json(FILE *out, forum_results_t *results, const forum_hit_t *hit,
+                  const forum_snippet_options_t *options);
+
 /* Writes {"posts":P,"threads":T} without a trailing newline. Returns 0,
  * or -1 on a write error. */
 int cli_counts_json(FILE *out, uint64_t posts, uint64_t threads);

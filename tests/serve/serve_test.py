@@ -79,6 +79,8 @@ def cli_args(params):
         args += ["--posts"]
     if "sort" in params:
         args += ["--sort", params["sort"]]
+    if "scope" in params:
+        args += ["--scope", params["scope"]]
     return args
 
 
@@ -139,12 +141,18 @@ QUERIES = [
 ]
 OPTIONS = [{}, {"limit": 5, "offset": 2}, {"posts": 1, "limit": 20},
            {"sort": "date", "limit": 20}, {"sort": "floor", "posts": 1},
-           {"limit": 0}]
+           {"limit": 0}, {"scope": "thread"},
+           {"scope": "thread", "limit": 3, "offset": 1},
+           {"scope": "thread", "sort": "date"}, {"scope": "post"}]
 section("setup")
 compared = 0
 for q in QUERIES:
-    # The counts do not depend on paging, sorting or collapsing.
-    count = run(SEARCH, "--json", "--count", db, q)
+    # The counts do not depend on paging, sorting or collapsing; they do
+    # on the scope.
+    counts_by_scope = {
+        scope: json.loads(run(SEARCH, "--json", "--count", "--scope", scope,
+                              db, q).stdout)
+        for scope in ("post", "thread")}
     for opts in OPTIONS:
         status, hdrs, body = server.get(api_path(q, **opts))
         cli = run(SEARCH, "--json", *cli_args(opts), db, q)
@@ -161,7 +169,7 @@ for q in QUERIES:
         check(hit_lines == want, "%s: hits differ from forum-search --json:"
               "\n  serve: %s\n  cli:   %s" % (what, hit_lines[:2], want[:2]))
         doc = json.loads(body)
-        counts = json.loads(count.stdout)
+        counts = counts_by_scope[opts.get("scope", "post")]
         check(doc["posts"] == counts["posts"] and
               doc["threads"] == counts["threads"],
               "%s: counts %s vs %s" % (what, doc, counts))
@@ -212,6 +220,8 @@ BAD_PARAMS = [
     ("/api/search?q=a&offset=-5", "offset"),
     ("/api/search?q=a&posts=maybe", "posts"),
     ("/api/search?q=a&sort=random", "sort"),
+    ("/api/search?q=a&scope=both", "scope"),
+    ("/api/search?q=a&scope=THREAD", "scope"),
     ("/api/search?q=a&bogus=1", "bogus"),
     ("/api/search?q=a&=1", None),
     ("/api/search?q=a&%00=1", None),
@@ -310,6 +320,22 @@ check(parsed.marks and all(m in ("川普",) for m in parsed.marks),
 check("个主题中有" in text and "帖匹配" in text, "page: counts")
 check('href="thread?id=' in text and "#f" in text, "page: thread links")
 check(set(parsed.tags) <= ALLOWED_TAGS, "page: tags %s" %
+      (set(parsed.tags) - ALLOWED_TAGS))
+# Thread scope on the page: 王小明 is in the title of
+# life/0003_wang-xiaoming-wedding, 婚礼 in its reply 2, in no one post.
+status, hdrs, text, parsed = page("/?" + urllib.parse.urlencode(
+    {"q": "王小明 婚礼"}))
+check(status == 200 and "没有哪一帖包含全部查询词" in text and
+      "scope=thread" in text, "page: post scope offers thread scope")
+status, hdrs, text, parsed = page("/?" + urllib.parse.urlencode(
+    {"q": "王小明 婚礼", "scope": "thread"}))
+check(status == 200 and "thread?id=life%2F0003_wang-xiaoming-wedding" in text,
+      "page: thread scope finds life/0003")
+check('<p class="also">' in text and "<mark>婚礼</mark>" in text and
+      "<mark>王小明</mark>" in text, "page: thread scope shows the other post")
+check('name="scope" value="thread" checked>' in text,
+      "page: the scope box stays checked")
+check(set(parsed.tags) <= ALLOWED_TAGS, "page (thread scope): tags %s" %
       (set(parsed.tags) - ALLOWED_TAGS))
 for path in ["/", "/?q=a", "/style.css", "/api/search?q=a", "/nothing",
              "/api/search", "/?q=%22", "/api/nothing"]:
