@@ -348,8 +348,8 @@ static forum_status_t check_schema(forum_db_t *db, char **errmsg)
     else if (strcmp(version, FSI_ANALYZER_VERSION) != 0)
         status = open_failed(errmsg, FORUM_EIO, "%s: database was built by "
                              "analyzer version %s; this is version %s: "
-                             "re-index it", db->path, version,
-                             FSI_ANALYZER_VERSION);
+                             "delete it and index the threads again",
+                             db->path, version, FSI_ANALYZER_VERSION);
     else
         status = check_icu(db);
     free(version);

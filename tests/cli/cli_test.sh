@@ -91,6 +91,23 @@ expect_exit 0 "search a database from another ICU" -- "$SEARCH" --count "$work/i
 expect_in "$work/err" "forum-search: warning: database was indexed with ICU 1.0 and this is ICU" "ICU warning"
 expect_in "$work/out" "6 posts in 3 threads" "same results"
 
+# A database from another analyzer version (other index terms): both
+# tools refuse it (exit 3) and say what to do; nothing is written.
+checks=$((checks + 1))
+cp -r "$db" "$work/old.db"
+/usr/bin/python3 -c 'import sys, xapian
+w = xapian.WritableDatabase(sys.argv[1], xapian.DB_OPEN)
+w.set_metadata("fs:analyzer", "1"); w.commit()' "$work/old.db" || fail "cannot set fs:analyzer (python3-xapian)"
+before=$(find "$work/old.db" -type f -exec cksum {} + | sort)
+expect_exit 3 "search a database from analyzer version 1" -- "$SEARCH" "$work/old.db" 川普
+expect_in "$work/err" "old.db: database was built by analyzer version 1; this is version" "analyzer message (search)"
+expect_in "$work/err" "delete it and index the threads again" "what to do (search)"
+expect_exit 3 "index into a database from analyzer version 1" -- "$INDEX" "$work/old.db" "$SAMPLES"
+expect_in "$work/err" "old.db: database was built by analyzer version 1; this is version" "analyzer message (index)"
+checks=$((checks + 1))
+[ "$before" = "$(find "$work/old.db" -type f -exec cksum {} + | sort)" ] ||
+  fail "the old database was changed"
+
 # forum-index usage and errors.
 expect_exit 2 "index without arguments" -- "$INDEX"
 expect_in "$work/err" "need a database and at least one path" "usage message"
