@@ -55,14 +55,16 @@ from __future__ import annotations
 
 from . import _lib
 from ._db import Database, Results, create, normalize, open
-from ._types import Diagnostic, Hit, IndexStats, Post, Thread, ThreadPost
+from ._types import (AlsoPost, Diagnostic, Hit, IndexStats, Post, Thread,
+                     ThreadPost)
 from .errors import (CancelledError, ClosedError, DatabaseIOError, Error,
                      InternalError, InvalidArgumentError, LockedError,
                      ModifiedError, NotFoundError, OutOfMemoryError,
                      ParseError, QueryError, UnavailableError)
 
 __all__ = [
-    "open", "create", "normalize", "Database", "Results", "Hit", "Post",
+    "open", "create", "normalize", "Database", "Results", "Hit", "AlsoPost",
+    "Post",
     "IndexStats", "Diagnostic", "Thread", "ThreadPost", "Error", "QueryError", "NotFoundError",
     "LockedError", "ModifiedError", "ParseError", "OutOfMemoryError",
     "DatabaseIOError", "InvalidArgumentError", "InternalError",

@@ -10,7 +10,8 @@ from typing import (Any, Callable, Iterable, Iterator, List, Mapping,
                     Optional, Tuple, Union)
 
 from . import _lib, _text
-from ._types import (DateLike, Diagnostic, Hit, IndexStats, Post, Text,
+from ._types import (AlsoPost, DateLike, Diagnostic, Hit, IndexStats, Post,
+                     Text,
                      Thread, ThreadPost, date_from_unix, date_to_unix)
 from .errors import (CancelledError, ClosedError, Error,
                      InvalidArgumentError, error_for)
@@ -20,6 +21,7 @@ PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 ProgressFn = Callable[[int, int], Any]
 DiagnosticFn = Callable[[Diagnostic], Any]
 
+_SCOPES = {"post": _lib.SCOPE_POST, "thread": _lib.SCOPE_THREAD}
 _SORTS = {"relevance": _lib.SORT_RELEVANCE, "date": _lib.SORT_DATE,
           "floor": _lib.SORT_FLOOR}
 
@@ -285,7 +287,8 @@ class Database:
     def search(self, query: Text, limit: int = 10, offset: int = 0,
                posts: bool = False, sort: str = "relevance",
                exact_counts: bool = True, snippet_chars: int = 120,
-               snippet_fragments: int = 3) -> "Results":
+               snippet_fragments: int = 3,
+               scope: str = "post") -> "Results":
         """Runs ``query`` (README "Query syntax"); returns its
         :class:`Results`, which hold the counts and yield :class:`Hit`
         objects one at a time.
@@ -295,7 +298,11 @@ class Database:
         per post. ``sort`` is "relevance", "date" (newest first) or
         "floor" (thread order). ``limit`` and ``offset`` page through one
         total order. ``exact_counts=False`` makes the counts estimates
-        and common words cheaper.
+        and common words cheaper. ``scope="thread"`` finds the threads
+        whose posts together hold the query (README "Thread scope"): one
+        hit per thread, with the posts that hold the other words in
+        :attr:`Hit.also`; ``scope="post"`` (the default) needs one post
+        to hold it all.
 
         Raises :class:`QueryError` for a malformed query (message and
         column as ``forum-search`` prints them), :class:`ClosedError`
@@ -305,6 +312,9 @@ class Database:
         if sort not in _SORTS:
             raise InvalidArgumentError("sort must be relevance, date or "
                                        "floor, not %r" % (sort,))
+        if scope not in _SCOPES:
+            raise InvalidArgumentError("scope must be post or thread, not "
+                                       "%r" % (scope,))
         opts = _lib.SearchOptions()
         lib.forum_search_options_init(byref(opts), _lib.SEARCH_OPTIONS_VERSION)
         opts.sort = _SORTS[sort]
@@ -312,6 +322,7 @@ class Database:
         opts.limit = _count(limit, "limit")
         opts.offset = _count(offset, "offset")
         opts.exact_counts = bool(exact_counts)
+        opts.scope = _SCOPES[scope]
         snippet = _lib.SnippetOptions(_lib.SNIPPET_OPTIONS_VERSION,
                                       _count(snippet_chars, "snippet_chars"),
                                       _count(snippet_fragments,
@@ -394,9 +405,10 @@ class Database:
                       date_from_unix(info.date),
                       _text.spans_to_str(title, title_marks), posts)
 
-    def count(self, query: Text, posts: bool = False) -> Tuple[int, int]:
+    def count(self, query: Text, posts: bool = False,
+              scope: str = "post") -> Tuple[int, int]:
         """(matching posts, distinct threads among them), exact."""
-        with self.search(query, limit=0, posts=posts) as results:
+        with self.search(query, limit=0, posts=posts, scope=scope) as results:
             return results.posts, results.threads
 
     # -- Indexing --------------------------------------------------------
@@ -591,10 +603,18 @@ class Results:
                     snippet, status = self._snippet_of(hit, False)
                 if status == _lib.OK:
                     title, status = self._snippet_of(hit, True)
+                also = []
+                for i in range(hit.contents.n_also if status == _lib.OK
+                               else 0):
+                    post = ctypes.pointer(hit.contents.also[i])
+                    post_snippet, status = self._snippet_of(post, False)
+                    if status != _lib.OK:
+                        break
+                    also.append(self._also(post.contents, post_snippet))
                 if status != _lib.OK:
                     self._done = True
                     raise self.database._fail(ptr, status)
-                return self._hit(hit.contents, snippet, title)
+                return self._hit(hit.contents, snippet, title, also)
             finally:
                 if ptr is not None:
                     self.database._release()
@@ -619,7 +639,14 @@ class Results:
         finally:
             lib.forum_snippet_destroy(out)
 
-    def _hit(self, h: _lib.Hit, snippet, title) -> Hit:
+    @staticmethod
+    def _also(p: _lib.Hit, snippet) -> AlsoPost:
+        return AlsoPost(
+            floor=p.floor, author=_str(p.author), date=date_from_unix(p.date),
+            snippet=snippet[0], highlights=snippet[1],
+            text=_text.decode(ctypes.string_at(p.text, p.text_len)))
+
+    def _hit(self, h: _lib.Hit, snippet, title, also) -> Hit:
         return Hit(
             rank=h.rank + 1, thread=_str(h.thread_id), title=title[0],
             board=_str(h.board), floor=h.floor, author=_str(h.author),
@@ -628,7 +655,8 @@ class Results:
             thread_matches=h.thread_matches if self._collapsed else None,
             snippet=snippet[0], highlights=snippet[1],
             title_highlights=title[1],
-            text=_text.decode(ctypes.string_at(h.text, h.text_len)))
+            text=_text.decode(ctypes.string_at(h.text, h.text_len)),
+            also=also)
 
     def close(self) -> None:
         """Frees the C query and result set (the hits already made stay)."""

@@ -49,11 +49,12 @@ EUNAVAILABLE = 13
 # forum_db_mode_t, forum_sort_t, forum_remove_kind_t, forum_severity_t
 DB_READ, DB_WRITE, DB_WRITE_WAIT = 0, 1, 2
 SORT_RELEVANCE, SORT_DATE, SORT_FLOOR = 0, 1, 2
+SCOPE_POST, SCOPE_THREAD = 0, 1
 REMOVE_FILE, REMOVE_THREAD = 0, 1
 WARNING, ERROR = 0, 1
 
 INDEX_OPTIONS_VERSION = 2
-SEARCH_OPTIONS_VERSION = 1
+SEARCH_OPTIONS_VERSION = 2
 SNIPPET_OPTIONS_VERSION = 1
 THREAD_INPUT_VERSION = 1
 
@@ -80,16 +81,22 @@ class IndexStats(Structure):
 class SearchOptions(Structure):
     _fields_ = [("version", c_uint), ("sort", c_int),
                 ("collapse_threads", c_bool), ("offset", c_size_t),
-                ("limit", c_size_t), ("exact_counts", c_bool)]
+                ("limit", c_size_t), ("exact_counts", c_bool),
+                ("scope", c_int)]
 
 
 class Hit(Structure):
-    _fields_ = [("thread_id", c_char_p), ("title", c_char_p),
+    pass
+
+
+# Thread scope: also points at the hit's other posts (forum_hit_t).
+Hit._fields_ = [("thread_id", c_char_p), ("title", c_char_p),
                 ("board", c_char_p), ("author", c_char_p),
                 ("source", c_char_p), ("path", c_char_p),
                 ("text", c_void_p), ("text_len", c_size_t),
                 ("floor", c_int), ("date", c_int64), ("score", c_double),
-                ("thread_matches", c_uint64), ("rank", c_uint32)]
+                ("thread_matches", c_uint64), ("rank", c_uint32),
+                ("also", POINTER(Hit)), ("n_also", c_size_t)]
 
 
 class Span(Structure):

@@ -60,6 +60,10 @@ class Hit:
     the whole result list (an offset shifts it). ``thread_matches`` is
     the number of matching posts of the thread when hits are collapsed by
     thread, None with ``posts=True``. ``text`` is the whole post text.
+    In thread scope (``scope="thread"``), ``also`` holds the thread's
+    other posts shown with this one, in floor order: for each word this
+    post lacks, the best post that has it (``"also"`` in
+    ``forum-search --json``); otherwise it is empty.
     """
     rank: int
     thread: str
@@ -76,6 +80,7 @@ class Hit:
     highlights: List[Tuple[int, int]]
     title_highlights: List[Tuple[int, int]]
     text: str = field(repr=False)
+    also: List["AlsoPost"] = field(default_factory=list)
 
     def marked(self, open: str = "[", close: str = "]") -> str:
         """The snippet with every highlight wrapped in open/close."""
@@ -86,6 +91,18 @@ class Hit:
             pos = end
         out.append(self.snippet[pos:])
         return "".join(out)
+
+
+@dataclass
+class AlsoPost:
+    """A post shown with a thread-scope :class:`Hit`: its floor, author,
+    date, snippet with ``highlights`` (``str`` indices) and whole text."""
+    floor: int
+    author: str
+    date: Optional[_dt.datetime]
+    snippet: str
+    highlights: List[Tuple[int, int]]
+    text: str = field(repr=False)
 
 
 @dataclass

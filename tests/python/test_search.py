@@ -46,6 +46,14 @@ def as_cli(hit, collapsed):
     }
     if collapsed:
         out["thread_matches"] = hit.thread_matches
+    if hit.also:
+        out["also"] = [{
+            "floor": p.floor, "author": p.author,
+            "date": (p.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+                     if p.date else None),
+            "snippet": p.snippet,
+            "highlights": byte_spans(p.snippet, p.highlights)}
+            for p in hit.also]
     return out
 
 
@@ -54,6 +62,9 @@ MODES = [
     (["--posts"], dict(posts=True)),
     (["--sort", "date"], dict(sort="date")),
     (["--posts", "--sort", "floor"], dict(posts=True, sort="floor")),
+    (["--scope", "thread"], dict(scope="thread")),
+    (["--scope", "thread", "--sort", "date"], dict(scope="thread",
+                                                   sort="date")),
 ]
 
 
@@ -72,8 +83,29 @@ def test_hits_equal_cli(db, samples_db, query):
         assert got == want, (query, cli_options)
         posts = kwargs.get("posts", False)
         count_options = ["--posts"] if posts else []
+        if "scope" in kwargs:
+            count_options += ["--scope", kwargs["scope"]]
         assert (results.posts, results.threads) == cli_count(
             samples_db, query, *count_options), query
+
+
+def test_thread_scope_shows_the_other_posts(db):
+    """王小明 is in the title of life/0003, 婚礼 in its reply 2: no post
+    holds both, the thread does; the hit shows the other post."""
+    assert db.count("王小明 婚礼")[0] == 0 or all(
+        h.thread != "life/0003_wang-xiaoming-wedding"
+        for h in db.search("王小明 婚礼", limit=100))
+    hits = [h for h in db.search("王小明 婚礼", scope="thread", limit=100)
+            if h.thread == "life/0003_wang-xiaoming-wedding"]
+    assert len(hits) == 1
+    shown = [hits[0]] + hits[0].also
+    assert any("王小明" in p.snippet or "王小明" in hits[0].title
+               for p in shown)
+    assert any(p.snippet[s:e] == "婚礼" for p in shown
+               for s, e in p.highlights)
+    assert db.count("王小明 婚礼", scope="thread")[1] >= 1
+    with pytest.raises(forumsearch.InvalidArgumentError):
+        db.search("川普", scope="threads")
 
 
 def test_query_list_finds_things(db):
