@@ -6,9 +6,10 @@
 # page names every option its tool's --help names; the completion offers
 # options, option values, field names and author:/board: values from the
 # database.
-# usage: docs_check.sh BUILD-DIR FORUM-INDEX FORUM-SEARCH SAMPLES-DIR
+# forum-serve(1) too, when FORUM-SERVE is given (a build with it).
+# usage: docs_check.sh BUILD-DIR FORUM-INDEX FORUM-SEARCH SAMPLES-DIR [FORUM-SERVE]
 set -u
-build=$1 INDEX=$2 SEARCH=$3 SAMPLES=$4
+build=$1 INDEX=$2 SEARCH=$3 SAMPLES=$4 SERVE=${5:-}
 work=$(mktemp -d /tmp/forumsearch-docs-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0 checks=0
@@ -20,7 +21,8 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
 for f in share/man/man1/forum-index.1 share/man/man1/forum-search.1 \
          share/man/man7/forumsearch-query.7 \
          share/bash-completion/completions/forum-search \
-         share/bash-completion/completions/forum-index; do
+         share/bash-completion/completions/forum-index \
+         ${SERVE:+share/man/man1/forum-serve.1}; do
   checks=$((checks + 1))
   [ -s "$prefix/$f" ] || fail "not installed: $f"
 done
@@ -33,8 +35,9 @@ for page in "$prefix"/share/man/man*/*; do
   fi
 done
 # Every long option of --help is in the page.
-for tool in forum-search forum-index; do
+for tool in forum-search forum-index ${SERVE:+forum-serve}; do
   bin=$SEARCH; [ "$tool" = forum-index ] && bin=$INDEX
+  [ "$tool" = forum-serve ] && bin=$SERVE
   LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$prefix/share/man/man1/$tool.1" 2>/dev/null >"$work/page"
   for opt in $("$bin" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
     checks=$((checks + 1))
