@@ -6,7 +6,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/install-deps.sh"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-db=${FORUMSEARCH_DEMO_DB:-"$top/build/demo.db"}
+if [ -n "${FORUMSEARCH_DEMO_DB:-}" ]; then
+  db=$FORUMSEARCH_DEMO_DB
+else
+  # The demo's own database, built afresh each run (one left by an older
+  # build may hold another analyzer version's terms).
+  db=$top/build/demo.db
+  rm -rf "$db"
+fi
 "$top/build/indexer/forum-index" "$db" "$top/examples/threads"
 echo
 echo '$ forum-search --color=always' "$db" '川普 马斯克'
