@@ -214,12 +214,8 @@ static forum_status_t count_candidates(forum_db_t *db, forum_query_t *q,
                                        uint64_t *out)
 {
     fsi_xsearch_t s;
-    memset(&s, 0, sizeof s);
-    s.collapse_slot = -1;
-    s.primary_slot = -1;
-    s.tie_slot = FSI_SLOT_ORDER;
+    fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.exact_counts = 1;
-    s.count_slot = -1;
     fsi_xresult_t x;
     forum_status_t status = fsi_xdb_search(db->x, q->xquery, &s, &x);
     if (status != FORUM_OK)

@@ -142,13 +142,10 @@ static size_t thread_record_key(void *payload, const char *data, size_t len,
     return n;
 }
 
-/* Best first; equal scores by ORDER value (thread id, floor), then docid
- * (which only a damaged database could need). */
-static int compare_ranked(const void *a, const void *b)
+/* By ORDER value (thread id, floor), then docid. */
+static int compare_keys(const void *a, const void *b)
 {
     const fsi_xhit_t *x = a, *y = b;
-    if (x->weight != y->weight)
-        return x->weight < y->weight ? 1 : -1;
     size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
     int c = memcmp(x->key, y->key, n);
     if (c != 0)
@@ -156,6 +153,16 @@ static int compare_ranked(const void *a, const void *b)
     if (x->key_len != y->key_len)
         return x->key_len < y->key_len ? -1 : 1;
     return (x->docid > y->docid) - (x->docid < y->docid);
+}
+
+/* Best first; equal scores by ORDER value (thread id, floor), then docid
+ * (which only a damaged database could need). */
+static int compare_ranked(const void *a, const void *b)
+{
+    const fsi_xhit_t *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight < y->weight ? 1 : -1;
+    return compare_keys(a, b);
 }
 
 /* Keeps hits [offset, offset + limit) of the list. */
@@ -248,17 +255,6 @@ typedef struct thread_group {
     int64_t date;         /* Its newest matching post. */
 } thread_group_t;
 
-static int compare_keys(const void *a, const void *b)
-{
-    const fsi_xhit_t *x = a, *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
-    if (c != 0)
-        return c;
-    if (x->key_len != y->key_len)
-        return x->key_len < y->key_len ? -1 : 1;
-    return (x->docid > y->docid) - (x->docid < y->docid);
-}
 
 static uint64_t post_leaves(const fsi_run_t *run, const fsi_xhit_t *h)
 {
@@ -506,17 +502,13 @@ static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
                                   int (*collect)(void *, fsi_xresult_t *))
 {
     fsi_xsearch_t s;
-    memset(&s, 0, sizeof s);
-    s.collapse_slot = -1;
-    s.primary_slot = -1;
-    s.tie_slot = FSI_SLOT_ORDER;
+    fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.decider = decider;
     s.decider_payload = run;
     s.exact_counts = 1;
     s.payload = run;
     s.restart = restart_pass;
     s.arrange = collect;
-    s.count_slot = -1;
     fsi_xresult_t x;
     forum_status_t status = fsi_xdb_search(q->db->x, query, &s, &x);
     fsi_xresult_free(&x);
@@ -565,7 +557,7 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     const forum_search_options_t *o = &q->opts;
     int decided = !q->root.exact;
     fsi_xsearch_t s;
-    memset(&s, 0, sizeof s);
+    fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.collapse_slot = o->collapse_threads ? FSI_SLOT_THREAD : -1;
     s.primary_slot = o->sort == FORUM_SORT_DATE    ? FSI_SLOT_DATE
                      : o->sort == FORUM_SORT_FLOOR ? FSI_SLOT_ORDER

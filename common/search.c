@@ -476,13 +476,22 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
     return 0;
 }
 
+/* A candidate of run's query from its stored record; -1 when the
+ * record does not decode (the post is not kept). */
+static int candidate_open(candidate_t *cand, const fsi_run_t *run,
+                          const char *data, size_t len)
+{
+    memset(cand, 0, sizeof *cand);
+    cand->q = run->query;
+    return fsi_post_record_decode(&cand->rec, data, len) == FORUM_OK ? 0
+                                                                     : -1;
+}
+
 int fsi_query_decide(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    memset(&cand, 0, sizeof cand);
-    cand.q = run->query;
-    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+    if (candidate_open(&cand, run, data, len) != 0)
         return 0;
     int keep = evaluate(&cand, &cand.q->root);
     /* Out of memory while normalizing: the run reports it. */
@@ -674,11 +683,9 @@ int fsi_query_decide_thread(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    memset(&cand, 0, sizeof cand);
-    cand.q = run->query;
-    const forum_query_t *q = cand.q;
-    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+    if (candidate_open(&cand, run, data, len) != 0)
         return 0;
+    const forum_query_t *q = cand.q;
     for (size_t i = 0; i < q->n_post_filters; i++)
         if (!evaluate(&cand, q->post_filters[i]))
             return 0;
@@ -704,10 +711,7 @@ int fsi_query_decide_title(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    memset(&cand, 0, sizeof cand);
-    cand.q = run->query;
-    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK ||
-        cand.rec.floor != 0)
+    if (candidate_open(&cand, run, data, len) != 0 || cand.rec.floor != 0)
         return 0;
     int keep = contains(&cand, &cand.q->text_marks[run->pass], 1);
     run->failed |= cand.failed;
@@ -718,9 +722,7 @@ int fsi_query_decide_leaf(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    memset(&cand, 0, sizeof cand);
-    cand.q = run->query;
-    if (fsi_post_record_decode(&cand.rec, data, len) != FORUM_OK)
+    if (candidate_open(&cand, run, data, len) != 0)
         return 0;
     int keep = evaluate(&cand, cand.q->leaves[run->pass]);
     run->failed |= cand.failed;

@@ -118,10 +118,7 @@ static forum_status_t count(forum_db_t *db, fsi_xquery_t *q, uint64_t *posts,
     if (q == NULL)
         return FORUM_ENOMEM;
     fsi_xsearch_t s;
-    memset(&s, 0, sizeof s);
-    s.collapse_slot = -1;
-    s.primary_slot = -1;
-    s.tie_slot = FSI_SLOT_ORDER;
+    fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.exact_counts = 1;
     s.count_slot = FSI_SLOT_THREAD;
     fsi_xresult_t x;
@@ -240,15 +237,24 @@ static void json_string(fsi_buf_t *b, const char *s)
     fsi_buf_append_char(b, '"');
 }
 
-static void report_json(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
+/* The first and last post dates and the last write, ISO 8601; "" when
+ * unknown. Each buffer holds 32 bytes. */
+static void report_dates(const stats_t *s, char *first, char *last,
+                         char *written)
 {
-    char first[32] = "", last[32] = "", written[32] = "";
+    first[0] = last[0] = written[0] = '\0';
     if (s->have_dates) {
         iso_date(first, s->first_date);
         iso_date(last, s->last_date);
     }
     if (s->last_write)
         iso_date(written, (double)s->last_write);
+}
+
+static void report_json(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
+{
+    char first[32], last[32], written[32];
+    report_dates(s, first, last, written);
     fsi_buf_append_str(b, "{\"path\":");
     json_string(b, db->path);
     fsi_buf_printf(b, ",\"posts\":%llu,\"threads\":%llu,\"authors\":%llu,"
@@ -316,13 +322,8 @@ static size_t display_width(const char *s)
 
 static void report_text(fsi_buf_t *b, const forum_db_t *db, const stats_t *s)
 {
-    char first[32] = "", last[32] = "", written[32] = "";
-    if (s->have_dates) {
-        iso_date(first, s->first_date);
-        iso_date(last, s->last_date);
-    }
-    if (s->last_write)
-        iso_date(written, (double)s->last_write);
+    char first[32], last[32], written[32];
+    report_dates(s, first, last, written);
     fsi_buf_printf(b, "database     %s\n", db->path);
     fsi_buf_printf(b, "threads      %llu\nposts        %llu\n"
                    "authors      %llu\nboards       %zu\n",

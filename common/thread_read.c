@@ -142,12 +142,9 @@ static forum_status_t find_posts(forum_db_t *db, const char *thread_id,
     }
     record_key_t rk = {key.data, key.len, 0};
     fsi_xsearch_t s;
-    memset(&s, 0, sizeof s);
-    s.collapse_slot = -1;
+    fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.primary_slot = FSI_SLOT_ORDER;
-    s.tie_slot = FSI_SLOT_ORDER;
     s.limit = docs ? docs : 1;
-    s.count_slot = -1;
     s.payload = &rk;
     s.restart = forget_record_key;
     s.meta_key = give_record_key;

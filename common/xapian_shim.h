@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "forumsearch.h"
 
@@ -187,6 +188,17 @@ typedef struct fsi_xsearch {
      * this slot (result->counted...). */
     int count_slot;
 } fsi_xsearch_t;
+
+/* Zeroes *s, then: no collapsing, relevance order, ties by tie_slot,
+ * no distinct-value counting. */
+static inline void fsi_xsearch_init(fsi_xsearch_t *s, unsigned tie_slot)
+{
+    memset(s, 0, sizeof *s);
+    s->collapse_slot = -1;
+    s->primary_slot = -1;
+    s->tie_slot = tie_slot;
+    s->count_slot = -1;
+}
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */
 forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,

@@ -10,23 +10,8 @@ INDEX=$1 SEARCH=$2 SAMPLES=$3 FIXTURES=${4:-}
 PY=/usr/bin/python3
 work=$(mktemp -d /tmp/forumsearch-shell-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-failures=0 checks=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_exit() {
-  local want=$1 what=$2; shift 3
-  checks=$((checks + 1))
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || { fail "$what: exit $got, want $want"; sed 's/^/  stderr: /' "$work/err" | head -5 >&2; }
-}
-expect_in() {
-  checks=$((checks + 1))
-  grep -qF -- "$2" "$1" || { fail "$3: no \"$2\" in $(basename "$1")"; sed 's/^/  | /' "$1" | head -10 >&2; }
-}
-expect_not_in() {
-  checks=$((checks + 1))
-  ! grep -qF -- "$2" "$1" || fail "$3: unexpected \"$2\" in $(basename "$1")"
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 expect_same() { # FILE FILE DESCRIPTION
   checks=$((checks + 1))
   cmp -s "$1" "$2" || { fail "$3"; diff "$1" "$2" | head -6 >&2; }

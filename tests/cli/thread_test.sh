@@ -9,23 +9,8 @@ INDEX=$1 SEARCH=$2 SAMPLES=$3
 PY=/usr/bin/python3
 work=$(mktemp -d /tmp/forumsearch-thread-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-failures=0 checks=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_exit() {
-  local want=$1 what=$2; shift 3
-  checks=$((checks + 1))
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || { fail "$what: exit $got, want $want"; sed 's/^/  stderr: /' "$work/err" >&2; }
-}
-expect_in() {
-  checks=$((checks + 1))
-  grep -qF -- "$2" "$1" || { fail "$3: no \"$2\" in $(basename "$1")"; sed 's/^/  | /' "$1" | head -20 >&2; }
-}
-expect_not_in() {
-  checks=$((checks + 1))
-  ! grep -qF -- "$2" "$1" || fail "$3: unexpected \"$2\" in $(basename "$1")"
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # The samples, plus one thread whose id has spaces and a quote.
 mkdir -p "$work/src/news"
