@@ -942,7 +942,10 @@ static forum_status_t post_count_locked(forum_db_t *db, uint64_t *out)
     forum_status_t status = fsi_db_usable(db);
     if (status != FORUM_OK)
         return status;
-    status = fsi_xdb_doccount(db->x, out);
+    /* A reader counts the newest revision, as its searches do. */
+    status = fsi_xdb_reopen(db->x);
+    if (status == FORUM_OK)
+        status = fsi_xdb_doccount(db->x, out);
     return status == FORUM_OK ? status : fsi_db_fail_shim(db, status);
 }
 

@@ -6,6 +6,7 @@
  * of the database. Everything is copied into the forum_thread_t, which
  * then never goes back to the database.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,19 +133,15 @@ static forum_status_t find_posts(forum_db_t *db, const char *thread_id,
     fsi_xquery_t *xq = term.failed ? NULL
                                    : fsi_xq_term(term.data, term.len, 1);
     forum_status_t status = FORUM_ENOMEM;
-    uint64_t docs = 0;
     if (xq == NULL || key.failed)
         goto out;
-    status = fsi_xdb_doccount(db->x, &docs);
-    if (status != FORUM_OK) {
-        fsi_db_fail_shim(db, status);
-        goto out;
-    }
     record_key_t rk = {key.data, key.len, 0};
     fsi_xsearch_t s;
     fsi_xsearch_init(&s, FSI_SLOT_ORDER);
     s.primary_slot = FSI_SLOT_ORDER;
-    s.limit = docs ? docs : 1;
+    /* Every post: Xapian caps the page at the size of the revision the
+     * search reads, which a count taken before it could understate. */
+    s.limit = SIZE_MAX;
     s.payload = &rk;
     s.restart = forget_record_key;
     s.meta_key = give_record_key;

@@ -538,6 +538,44 @@ static void refresh(fsi_xdb_t *db)
     }
 }
 
+} /* extern "C" */
+
+namespace {
+
+/* How often a read meets DatabaseModifiedError before it gives up. A
+ * glass reader keeps its revision only until a writer has committed the
+ * next one and reuses the blocks that this one freed; each attempt
+ * starts from the newest revision, so it fails again only when a writer
+ * commits and writes on while it runs. */
+const int read_attempts = 5;
+
+/* Runs body (a read returning a status) on db's current revision, and
+ * again on the newest after DatabaseModifiedError. body must be safe to
+ * run twice: it collects, and callers hand the results on afterwards. */
+template <class Body>
+forum_status_t read_retrying(fsi_xdb_t *db, Body body)
+{
+    for (int attempt = 1;; attempt++) {
+        try {
+            return body();
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt == read_attempts)
+                return fail(db);
+            try {
+                refresh(db);
+            } catch (...) {
+                return fail(db);
+            }
+        } catch (...) {
+            return fail(db);
+        }
+    }
+}
+
+} // namespace
+
+extern "C" {
+
 forum_status_t fsi_xdb_reopen(fsi_xdb_t *db)
 {
     try {
@@ -550,12 +588,10 @@ forum_status_t fsi_xdb_reopen(fsi_xdb_t *db)
 
 forum_status_t fsi_xdb_doccount(fsi_xdb_t *db, uint64_t *out)
 {
-    try {
+    return read_retrying(db, [&] {
         *out = db->reader->get_doccount();
         return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
+    });
 }
 
 forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
@@ -563,7 +599,7 @@ forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
                                     size_t *value_len)
 {
     *value = nullptr;
-    try {
+    return read_retrying(db, [&] {
         std::string k(key, key_len), v;
         if (db->shards.empty())
             v = db->reader->get_metadata(k);
@@ -576,9 +612,7 @@ forum_status_t fsi_xdb_get_metadata(fsi_xdb_t *db, const char *key,
         if (value_len)
             *value_len = v.size();
         return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
+    });
 }
 
 forum_status_t fsi_xdb_set_metadata(fsi_xdb_t *db, const char *key,
@@ -607,10 +641,19 @@ forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
                                      int (*cb)(void *, const char *, size_t),
                                      void *payload)
 {
+    std::vector<std::string> keys;
+    /* A stale reader would throw from inside Xapian's metadata key list
+     * constructor, which then leaks its cursor (glass_metadata.cc, 1.4
+     * and master): start from the newest revision instead. */
     try {
+        refresh(db); /* a writer's reopen() does nothing */
+    } catch (...) {
+        return fail(db);
+    }
+    /* Collect first: the callback may change metadata. */
+    forum_status_t status = read_retrying(db, [&] {
         std::string p(prefix, prefix_len);
-        /* Collect first: the callback may change metadata. */
-        std::vector<std::string> keys;
+        keys.clear();
         if (db->shards.empty()) {
             for (auto it = db->reader->metadata_keys_begin(p);
                  it != db->reader->metadata_keys_end(p); ++it)
@@ -623,6 +666,11 @@ forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
                     all.insert(*it);
             keys.assign(all.begin(), all.end());
         }
+        return FORUM_OK;
+    });
+    if (status != FORUM_OK)
+        return status;
+    try {
         for (const std::string &k : keys)
             if (cb(payload, k.data(), k.size()) != 0)
                 break;
@@ -665,13 +713,19 @@ forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
                                    int (*cb)(void *, const char *, size_t),
                                    void *payload)
 {
-    try {
+    std::vector<std::string> values;
+    /* Collect first: the callback may delete these documents. */
+    forum_status_t status = read_retrying(db, [&] {
         std::string t(term, len);
-        /* Collect first: the callback may delete these documents. */
-        std::vector<std::string> values;
+        values.clear();
         for (auto it = db->reader->postlist_begin(t);
              it != db->reader->postlist_end(t); ++it)
             values.push_back(db->reader->get_document(*it).get_value(slot));
+        return FORUM_OK;
+    });
+    if (status != FORUM_OK)
+        return status;
+    try {
         for (const std::string &v : values)
             if (cb(payload, v.data(), v.size()) != 0)
                 break;
@@ -684,12 +738,10 @@ forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
 forum_status_t fsi_xdb_termfreq(fsi_xdb_t *db, const char *term, size_t len,
                                 uint64_t *out)
 {
-    try {
+    return read_retrying(db, [&] {
         *out = db->reader->get_termfreq(std::string(term, len));
         return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
+    });
 }
 
 unsigned fsi_xdb_shard_count(const fsi_xdb_t *db)
@@ -1065,14 +1117,13 @@ forum_status_t fsi_xdb_search(fsi_xdb_t *db, const fsi_xquery_t *q,
                               const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
     std::memset(out, 0, sizeof *out);
-    const int attempts = 5;
     for (int attempt = 0;; attempt++) {
         try {
             search_once(db, q, opts, out);
             return FORUM_OK;
         } catch (const Xapian::DatabaseModifiedError &) {
             fsi_xresult_free(out);
-            if (attempt + 1 < attempts)
+            if (attempt + 1 < read_attempts)
                 continue;
             return fail(db);
         } catch (const Xapian::NetworkError &e) {
@@ -1125,33 +1176,35 @@ forum_status_t fsi_xdb_prefix_terms(fsi_xdb_t *db, const char *prefix,
                                               uint64_t termfreq),
                                     void *payload)
 {
-    try {
+    std::vector<std::pair<std::string, Xapian::doccount>> terms;
+    /* Collect first, so a retried walk calls cb once per term. */
+    forum_status_t status = read_retrying(db, [&] {
         std::string p(prefix, prefix_len);
+        terms.clear();
         for (Xapian::TermIterator it = db->reader->allterms_begin(p);
-             it != db->reader->allterms_end(p); ++it) {
-            std::string term = *it;
-            if (cb(payload, term.data(), term.size(), it.get_termfreq()))
-                break;
-        }
+             it != db->reader->allterms_end(p); ++it)
+            terms.emplace_back(*it, it.get_termfreq());
         return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
+    });
+    if (status != FORUM_OK)
+        return status;
+    for (const auto &t : terms)
+        if (cb(payload, t.first.data(), t.first.size(), t.second))
+            break;
+    return FORUM_OK;
 }
 
 forum_status_t fsi_xdb_value_bounds(fsi_xdb_t *db, unsigned slot,
                                     double *lo, double *hi, int *any)
 {
-    try {
+    return read_retrying(db, [&] {
         std::string l = db->reader->get_value_lower_bound(slot);
         std::string h = db->reader->get_value_upper_bound(slot);
         *any = !l.empty() && !h.empty();
         *lo = *any ? Xapian::sortable_unserialise(l) : 0;
         *hi = *any ? Xapian::sortable_unserialise(h) : 0;
         return FORUM_OK;
-    } catch (...) {
-        return fail(db);
-    }
+    });
 }
 
 } /* extern "C" */

@@ -171,6 +171,25 @@ static void test_recall_and_ranking(void)
     /* The reader reopens before each query. */
     CHECK_EQ_STR(search(reader, "四川", false, NULL),
                  "a/more#0 a/dialect#0");
+    PHASE("a reader opened before a thread grew reads all of it");
+    forum_db_t *grow = open_db("grow", FORUM_DB_WRITE);
+    add(grow, "a/one.txt", thread_text("一", "一楼。", ""));
+    CHECK_EQ_INT(forum_db_commit(grow), FORUM_OK);
+    forum_db_t *early = open_db("grow", FORUM_DB_READ);
+    add(grow, "a/long.txt", thread_text("长帖", "正文。",
+        "甲\n1 楼\n一。\n乙\n2 楼\n二。\n丙\n3 楼\n三。\n丁\n4 楼\n四。\n"));
+    CHECK_EQ_INT(forum_db_commit(grow), FORUM_OK);
+    uint64_t count = 0;
+    CHECK_EQ_INT(forum_db_post_count(early, &count), FORUM_OK);
+    CHECK_EQ_INT(count, 6);
+    forum_thread_t *th = NULL;
+    CHECK_EQ_INT(forum_db_thread_open(&th, early, "a/long", NULL), FORUM_OK);
+    CHECK_EQ_INT(forum_thread_info(th)->n_posts, 5);
+    forum_thread_destroy(th);
+    forum_db_destroy(early);
+    CHECK_EQ_INT(forum_db_close(grow), FORUM_OK);
+    forum_db_destroy(grow);
+
     PHASE("a read-only handle refuses to index");
     CHECK_EQ_INT(forum_db_index_buffer(reader, "x.txt", "t\n\nx", 4, NULL,
                                        NULL), FORUM_EINVAL);

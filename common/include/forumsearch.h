@@ -401,8 +401,10 @@ FORUM_API forum_status_t forum_db_compact(forum_db_t *db);
  */
 FORUM_API forum_status_t forum_db_compaction_due(forum_db_t *db, bool *due);
 
-/** Number of posts in the database (a writer counts its uncommitted
- *  changes). FORUM_OK, FORUM_EIO, FORUM_ECLOSED. */
+/** Number of posts in the database: a reader counts the newest
+ *  committed revision, a writer its uncommitted changes too.
+ *  FORUM_OK, FORUM_EIO, FORUM_EMODIFIED (a writer kept committing),
+ *  FORUM_ECLOSED. */
 FORUM_API forum_status_t forum_db_post_count(forum_db_t *db,
                                              uint64_t *out);
 
