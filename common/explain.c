@@ -110,6 +110,8 @@ static int add_term(void *payload, forum_token_kind_t kind,
     (void)start, (void)end;
     word_terms_t *w = payload;
     report_t *r = w->r;
+    if (kind == FORUM_TOKEN_ALIGNED && FSI_ALIGNED_WDF)
+        return 0; /* Not a term: it weighs in its n-gram's wdf. */
     const char *kind_name = kind == FORUM_TOKEN_WORD    ? "word"
                             : kind == FORUM_TOKEN_NGRAM ? "ngram"
                                                         : "aligned";

@@ -250,17 +250,21 @@ static int add_token(void *payload, forum_token_kind_t kind,
     if (quoted && kind == FORUM_TOKEN_ALIGNED)
         return 0;
     term->len = 0;
+    unsigned wdf = quoted ? 0 : 1;
     if (run->prefix_title) {
         if (kind == FORUM_TOKEN_ALIGNED)
             return 0;
         fsi_buf_append_str(term, FSI_PREFIX_TITLE);
     } else if (kind == FORUM_TOKEN_ALIGNED) {
-        fsi_buf_append_str(term, FSI_PREFIX_ALIGNED);
+        if (FSI_ALIGNED_WDF)
+            wdf = FSI_ALIGNED_WDF;
+        else
+            fsi_buf_append_str(term, FSI_PREFIX_ALIGNED);
     }
     fsi_buf_append(term, norm->text + start, end - start);
     if (term->failed)
         return FORUM_ENOMEM;
-    fsi_xdoc_add_term(run->doc, term->data, term->len, quoted ? 0 : 1);
+    fsi_xdoc_add_term(run->doc, term->data, term->len, wdf);
     return 0;
 }
 

@@ -58,12 +58,27 @@
 #define FSI_QUERY_STEP 1
 #endif
 #endif
+/* An n-gram that starts and ends on ICU word boundaries (川普 in
+ * 川普今天, not in 四川普通话) adds FSI_ALIGNED_WDF to its n-gram's wdf,
+ * so BM25 weighs the word above the accidental n-gram, at no cost in
+ * terms. 0 builds the old scheme, an aligned term of its own (Z<ngram>,
+ * boosted at query time), to measure what that costs and buys
+ * (bench/README.md, levers). */
+#ifndef FSI_ALIGNED_WDF
+#define FSI_ALIGNED_WDF 2
+#endif
+#if FSI_ALIGNED_WDF && FSI_ALIGNED_MAX > FSI_NGRAM_MAX
+#error "aligned n-grams longer than FSI_NGRAM_MAX need terms of their own"
+#endif
 /* Version 1: unigrams, bigrams, trigrams, aligned 2- and 3-grams;
- * version 2: unigrams, bigrams, aligned bigrams. */
+ * version 2: unigrams, bigrams, aligned bigrams;
+ * version 3: unigrams and bigrams, aligned ones weighing more. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
-#else
+#elif FSI_ALIGNED_WDF == 0
 #define FSI_ANALYZER_VERSION "2"
+#else
+#define FSI_ANALYZER_VERSION "3"
 #endif
 
 #define FSI_PREFIX_ALIGNED "Z"

@@ -103,8 +103,9 @@ static forum_status_t compile_title(compiled_t *c, const term_list_t *terms,
     return *out ? FORUM_OK : FORUM_ENOMEM;
 }
 
-/* A text node: the candidates, ranked by BM25 on the n-grams, with an
- * optional boost for aligned matches and title matches. */
+/* A text node: the candidates, ranked by BM25 on the n-grams (aligned
+ * occurrences weigh more: FSI_ALIGNED_WDF), with a boost for title
+ * matches. */
 static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
                                    fsi_xquery_t **out)
 {
@@ -142,7 +143,7 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
     }
     fsi_xquery_t *boosts[2];
     size_t n_boosts = 0;
-    if (terms.n_aligned)
+    if (terms.n_aligned && !FSI_ALIGNED_WDF)
         boosts[n_boosts++] = fsi_xq_scale(
             and_of_terms(&terms.aligned, terms.n_aligned,
                          FSI_PREFIX_ALIGNED), FSI_ALIGNED_BOOST);

@@ -727,16 +727,16 @@ typedef enum forum_report_format {
 /**
  * How @p query is understood and run on @p db: the parsed tree; the
  * Xapian query; each word (field, column, as typed, normalized: T->S,
- * width, case) with the index terms it looks up (n-grams, aligned
- * segments, Latin words) and how many posts hold each; how many posts
+ * width, case) with the index terms it looks up (n-grams, Latin
+ * words) and how many posts hold each; how many posts
  * Xapian returned as candidates and how many the text check kept (or
  * that no check was needed); the matching posts and threads; and the
  * time of each stage (parse and compile, candidates, search). It runs
  * the search (twice: once for the candidates alone).
  *
  * The JSON form: {"query", "parsed", "xapian", "words":[{"field",
- * "column", "typed", "normalized", "terms":[{"term", "kind" ("ngram",
- * "aligned" or "word"), "posts"}]}], "candidates", "text_check" (bool),
+ * "column", "typed", "normalized", "terms":[{"term", "kind" ("ngram" or
+ * "word"), "posts"}]}], "candidates", "text_check" (bool),
  * "posts", "threads", "times_ms":{"parse", "candidates", "search"}}.
  * Field values other than text and title (author:, board:, thread:) have
  * no terms listed; floor: and date: appear in "parsed" only.
@@ -930,7 +930,9 @@ typedef enum forum_token_kind {
     FORUM_TOKEN_WORD = 0,   /**< A Latin/digit word (case-folded). */
     FORUM_TOKEN_NGRAM,      /**< A CJK 1- or 2-gram. */
     FORUM_TOKEN_ALIGNED     /**< A CJK bigram that starts and ends on
-                                 ICU word boundaries (used for ranking). */
+                                 ICU word boundaries, after its NGRAM
+                                 token (ranking: the index weighs it in
+                                 the n-gram's term). */
 } forum_token_kind_t;
 
 /**
@@ -944,7 +946,7 @@ typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
                               size_t start, size_t end);
 
 /** Flags for forum_tokenize(). */
-#define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every term the index stores. */
+#define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every token the indexer sees. */
 /** The terms a query needs: each Latin word; for a CJK run of n
  *  characters the one n-gram when n <= 2 (plus its ALIGNED form when
  *  n is 2), else every bigram of the run. */
