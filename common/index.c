@@ -77,6 +77,14 @@ typedef struct run {
      * nothing") or lose them (a tree's file must match a clean index). */
     int old_posts_deleted;
     int keep_old_posts;
+    /* The posts the current thread already has in this shard, from
+     * other files or earlier in this one, by floor: a post of the same
+     * floor replaces that document (a thread id names one thread). */
+    struct floor_doc {
+        int floor;
+        uint32_t docid;
+    } *floors;
+    size_t n_floors, cap_floors;
     /* The open batch of forum_db_index_path() (none for a buffer). */
     int in_batch;
     uint64_t batch_start_posts;
@@ -310,6 +318,75 @@ static void add_sortable(run_t *run, unsigned slot, double value)
     fsi_xdoc_set_value(run->doc, slot, bytes, n);
 }
 
+static struct floor_doc *find_floor(run_t *run, int floor)
+{
+    for (size_t i = run->n_floors; i-- > 0;) /* Floors mostly ascend. */
+        if (run->floors[i].floor == floor)
+            return &run->floors[i];
+    return NULL;
+}
+
+static int remember_floor(run_t *run, int floor, uint32_t docid)
+{
+    if (run->n_floors == run->cap_floors) {
+        size_t cap = run->cap_floors ? run->cap_floors * 2 : 64;
+        struct floor_doc *grown = realloc(run->floors, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        run->floors = grown;
+        run->cap_floors = cap;
+    }
+    run->floors[run->n_floors].floor = floor;
+    run->floors[run->n_floors].docid = docid;
+    run->n_floors++;
+    return 0;
+}
+
+static int collect_floor(void *payload, uint32_t docid, const char *value,
+                         size_t len)
+{
+    int floor = (int)fsi_sortable_unserialise(value, len);
+    return remember_floor(payload, floor, docid);
+}
+
+/* Loads the floors thread `id` already has in this shard (none, and no
+ * postings read, for a thread seen for the first time). */
+static forum_status_t find_thread_floors(run_t *run, const char *id)
+{
+    run->n_floors = 0;
+    fsi_make_key(&run->scratch, FSI_PREFIX_THREAD, id, strlen(id));
+    if (run->scratch.failed)
+        return FORUM_ENOMEM;
+    uint64_t posts = 0;
+    forum_status_t status = fsi_xdb_termfreq(run->x, run->scratch.data,
+                                             run->scratch.len, &posts);
+    if (status == FORUM_OK && posts > 0)
+        status = fsi_xdb_term_values(run->x, run->scratch.data,
+                                     run->scratch.len, FSI_SLOT_FLOOR,
+                                     collect_floor, run);
+    if (status == FORUM_OK && posts > 0 && run->n_floors < posts)
+        status = FORUM_ENOMEM; /* collect_floor stopped the walk. */
+    if (status != FORUM_OK && status != FORUM_ENOMEM)
+        return run_fail_shim(run, status);
+    return status;
+}
+
+/* Writes run->doc as the post at floor of the current thread. */
+static forum_status_t write_post(run_t *run, int floor)
+{
+    struct floor_doc *earlier = find_floor(run, floor);
+    forum_status_t status;
+    if (earlier) {
+        status = fsi_xdb_replace_document(run->x, earlier->docid, run->doc);
+    } else {
+        uint32_t docid = 0;
+        status = fsi_xdb_add_document(run->x, run->doc, &docid);
+        if (status == FORUM_OK && remember_floor(run, floor, docid) != 0)
+            return FORUM_ENOMEM;
+    }
+    return status == FORUM_OK ? status : run_fail_shim(run, status);
+}
+
 static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
                                  const fsi_post_t *post)
 {
@@ -332,23 +409,6 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
         return rc == FORUM_ENOMEM ? FORUM_ENOMEM : FORUM_EINTERNAL;
 
     size_t id_len = strlen(thread->id);
-    fsi_buf_t key = FSI_BUF_INIT;
-    fsi_buf_printf(&key, "%s#%d", thread->id, post->floor);
-    if (key.failed) {
-        /* An empty key would make "Q" the unique term of every post. */
-        fsi_buf_free(&key);
-        return FORUM_ENOMEM;
-    }
-    add_boolean(run, FSI_PREFIX_ID, key.data, key.len);
-    if (run->scratch.failed) {
-        fsi_buf_free(&key);
-        return FORUM_ENOMEM;
-    }
-    char unique[FSI_MAX_KEY + 8];
-    memcpy(unique, run->scratch.data, run->scratch.len);
-    size_t unique_len = run->scratch.len;
-    fsi_buf_free(&key);
-
     add_boolean(run, FSI_PREFIX_FILE, run->rel, strlen(run->rel));
     add_boolean(run, FSI_PREFIX_THREAD, thread->id, id_len);
     fsi_xdoc_add_boolean_term(run->doc, post->floor == 0 ? FSI_TERM_ARTICLE
@@ -394,10 +454,9 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
     status = fsi_xdoc_status(run->doc);
     if (status != FORUM_OK)
         return run_fail(run, status, "cannot build document");
-    status = fsi_xdb_replace_by_term(run->x, unique, unique_len,
-                                     run->doc);
+    status = write_post(run, post->floor);
     if (status != FORUM_OK)
-        return run_fail_shim(run, status);
+        return status;
     run->stats->posts++;
     run->stats->text_bytes += post->text_len;
     run->file_posts++;
@@ -497,6 +556,8 @@ static forum_status_t index_thread(run_t *run, fsi_thread_t *thread)
         status = delete_file_posts(run, run->rel);
         run->old_posts_deleted = 1;
     }
+    if (status == FORUM_OK)
+        status = find_thread_floors(run, thread->id);
     for (size_t i = 0; status == FORUM_OK && i < thread->n_posts; i++) {
         bound_post(run, &thread->posts[i]);
         status = index_post(run, thread, &thread->posts[i]);
@@ -635,8 +696,10 @@ static int take_file(run_t *run, const char *rel)
     return mine;
 }
 
-static int collect_value(void *payload, const char *value, size_t len)
+static int collect_value(void *payload, uint32_t docid, const char *value,
+                         size_t len)
 {
+    (void)docid;
     file_list_t *list = payload;
     char *copy = strndup(value, len);
     int failed = copy == NULL || file_list_add(list, copy) != 0;
@@ -1043,6 +1106,9 @@ static void finish_run(run_t *run)
     fsi_xdoc_destroy(run->doc);
     fsi_buf_free(&run->scratch);
     fsi_buf_free(&run->data);
+    free(run->floors);
+    run->floors = NULL;
+    run->n_floors = run->cap_floors = 0;
 }
 
 /* What every shard's pass of one forum_db_index_path() reads. */

@@ -11,8 +11,9 @@
  *                      the prefixes below)
  *     Z<ngram>         CJK bigram aligned on ICU word boundaries
  *     S<term>          the same analysis of the thread title (article only)
- *   Boolean terms:
- *     Q<thread>#<floor>  unique post id
+ *   Boolean terms (no unique post id term: a post of a floor its
+ *   thread already has replaces that document, found by XT and the
+ *   floor value; index.c, write_post):
  *     P<file>          the source file (root-qualified), for deletion
  *     XT<thread>       thread id
  *     A<author>        author, normalized
@@ -83,7 +84,6 @@
 
 #define FSI_PREFIX_ALIGNED "Z"
 #define FSI_PREFIX_TITLE "S"
-#define FSI_PREFIX_ID "Q"
 #define FSI_PREFIX_FILE "P"
 #define FSI_PREFIX_THREAD "XT"
 #define FSI_PREFIX_AUTHOR "A"

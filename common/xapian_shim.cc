@@ -694,14 +694,28 @@ forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
     }
 }
 
-forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
-                                       size_t len, fsi_xdoc_t *doc)
+forum_status_t fsi_xdb_add_document(fsi_xdb_t *db, fsi_xdoc_t *doc,
+                                    uint32_t *docid)
 {
     try {
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
-        db->writer->replace_document(std::string(term, len), doc->doc);
+        *docid = db->writer->add_document(doc->doc);
+        return FORUM_OK;
+    } catch (...) {
+        return fail(db);
+    }
+}
+
+forum_status_t fsi_xdb_replace_document(fsi_xdb_t *db, uint32_t docid,
+                                        fsi_xdoc_t *doc)
+{
+    try {
+        if (db->writer == nullptr)
+            return FORUM_EINVAL;
+        open_transaction(db);
+        db->writer->replace_document(docid, doc->doc);
         return FORUM_OK;
     } catch (...) {
         return fail(db);
@@ -710,24 +724,26 @@ forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
 
 forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
                                    size_t len, unsigned slot,
-                                   int (*cb)(void *, const char *, size_t),
+                                   int (*cb)(void *, uint32_t, const char *,
+                                             size_t),
                                    void *payload)
 {
-    std::vector<std::string> values;
+    std::vector<std::pair<Xapian::docid, std::string>> values;
     /* Collect first: the callback may delete these documents. */
     forum_status_t status = read_retrying(db, [&] {
         std::string t(term, len);
         values.clear();
         for (auto it = db->reader->postlist_begin(t);
              it != db->reader->postlist_end(t); ++it)
-            values.push_back(db->reader->get_document(*it).get_value(slot));
+            values.emplace_back(
+                *it, db->reader->get_document(*it).get_value(slot));
         return FORUM_OK;
     });
     if (status != FORUM_OK)
         return status;
     try {
-        for (const std::string &v : values)
-            if (cb(payload, v.data(), v.size()) != 0)
+        for (const auto &v : values)
+            if (cb(payload, v.first, v.second.data(), v.second.size()) != 0)
                 break;
         return FORUM_OK;
     } catch (...) {
@@ -813,6 +829,15 @@ void fsi_xdoc_set_data(fsi_xdoc_t *doc, const char *data, size_t len)
 forum_status_t fsi_xdoc_status(const fsi_xdoc_t *doc)
 {
     return doc->status;
+}
+
+double fsi_sortable_unserialise(const char *value, size_t len)
+{
+    try {
+        return Xapian::sortable_unserialise(std::string(value, len));
+    } catch (...) {
+        return 0;
+    }
 }
 
 size_t fsi_sortable_serialise(double value, char out[16])

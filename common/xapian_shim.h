@@ -63,14 +63,19 @@ forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
 
 forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
                                       size_t len);
-forum_status_t fsi_xdb_replace_by_term(fsi_xdb_t *db, const char *term,
-                                       size_t len, fsi_xdoc_t *doc);
+/* Adds doc as a new document; its docid (in this shard) to *docid. */
+forum_status_t fsi_xdb_add_document(fsi_xdb_t *db, fsi_xdoc_t *doc,
+                                    uint32_t *docid);
+/* Replaces document docid of this shard by doc. */
+forum_status_t fsi_xdb_replace_document(fsi_xdb_t *db, uint32_t docid,
+                                        fsi_xdoc_t *doc);
 /* Indexer bookkeeping (reads see the writer's own pending changes). */
-/* Calls cb with value `slot` of every document indexed by term; a nonzero
- * return stops the walk. */
+/* Calls cb with the docid and value `slot` of every document indexed by
+ * term; a nonzero return stops the walk. */
 forum_status_t fsi_xdb_term_values(fsi_xdb_t *db, const char *term,
                                    size_t len, unsigned slot,
-                                   int (*cb)(void *payload, const char *value,
+                                   int (*cb)(void *payload, uint32_t docid,
+                                             const char *value,
                                              size_t value_len),
                                    void *payload);
 /* How many documents are indexed by term. */
@@ -99,6 +104,7 @@ forum_status_t fsi_xdoc_status(const fsi_xdoc_t *doc);
 
 /* Xapian's sortable encoding of a number (at most 9 bytes). */
 size_t fsi_sortable_serialise(double value, char out[16]);
+double fsi_sortable_unserialise(const char *value, size_t len);
 
 /* Query trees. Every constructor returns NULL when out of memory and
  * takes ownership of its sub-queries either way. */

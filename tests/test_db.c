@@ -190,6 +190,44 @@ static void test_recall_and_ranking(void)
     CHECK_EQ_INT(forum_db_close(grow), FORUM_OK);
     forum_db_destroy(grow);
 
+    PHASE("two files with one thread id: a post replaces its floor");
+    forum_db_t *two = open_db("two", FORUM_DB_WRITE);
+    static const char *const a_text =
+        "{\"id\": \"d/1\", \"title\": \"A\", \"posts\": ["
+        "{\"floor\": 0, \"text\": \"alpha0\"}, {\"floor\": 1, \"text\": \"alpha1\"}, "
+        "{\"floor\": 2, \"text\": \"alpha2\"}, {\"floor\": 3, \"text\": \"alpha3\"}]}\n";
+    static const char *const b_text =
+        "{\"id\": \"d/1\", \"title\": \"B\", \"posts\": ["
+        "{\"floor\": 0, \"text\": \"beta0\"}, {\"floor\": 1, \"text\": \"beta1\"}]}\n";
+    static const char *const c_text =
+        "{\"id\": \"d/1\", \"title\": \"C\", \"posts\": ["
+        "{\"floor\": 0, \"text\": \"gamma0\"}, {\"floor\": 1, \"text\": \"gamma1\"}, "
+        "{\"floor\": 2, \"text\": \"gamma2\"}, {\"floor\": 3, \"text\": \"gamma3\"}]}\n";
+    add(two, "a.jsonl", a_text);
+    add(two, "b.jsonl", b_text);
+    uint64_t posts_now = 0;
+    CHECK_EQ_INT(forum_db_post_count(two, &posts_now), FORUM_OK);
+    CHECK_EQ_INT(posts_now, 4);
+    CHECK_EQ_STR(search(two, "beta0", false, NULL), "d/1#0");
+    CHECK_EQ_STR(search(two, "beta1", false, NULL), "d/1#1");
+    CHECK_EQ_STR(search(two, "alpha0", false, NULL), "");
+    CHECK_EQ_STR(search_set(two, "alpha2 OR alpha3"), "d/1#2 d/1#3");
+    add(two, "a.jsonl", c_text); /* a changes: its floors replace b's */
+    CHECK_EQ_INT(forum_db_post_count(two, &posts_now), FORUM_OK);
+    CHECK_EQ_INT(posts_now, 4);
+    CHECK_EQ_STR(search_set(two, "gamma0 OR gamma1 OR gamma2 OR gamma3"),
+                 "d/1#0 d/1#1 d/1#2 d/1#3");
+    CHECK_EQ_STR(search(two, "beta0 OR beta1 OR alpha2", false, NULL), "");
+    uint64_t removed = 9;
+    CHECK_EQ_INT(forum_db_remove(two, FORUM_REMOVE_FILE, "b.jsonl", &removed),
+                 FORUM_OK);
+    CHECK_EQ_INT(removed, 0);
+    CHECK_EQ_INT(forum_db_remove(two, FORUM_REMOVE_FILE, "a.jsonl", &removed),
+                 FORUM_OK);
+    CHECK_EQ_INT(removed, 4);
+    CHECK_EQ_INT(forum_db_close(two), FORUM_OK);
+    forum_db_destroy(two);
+
     PHASE("a read-only handle refuses to index");
     CHECK_EQ_INT(forum_db_index_buffer(reader, "x.txt", "t\n\nx", 4, NULL,
                                        NULL), FORUM_EINVAL);

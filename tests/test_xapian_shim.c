@@ -47,8 +47,11 @@ static void rewrite(fsi_xdb_t *w)
         CHECK_EQ_INT(fsi_xdoc_status(doc), FORUM_OK);
         fsi_xdb_t *shard = fsi_xdb_shard(w, (unsigned)i %
                                                 fsi_xdb_shard_count(w));
-        CHECK_EQ_INT(fsi_xdb_replace_by_term(shard, term, (size_t)n, doc),
+        uint32_t docid = 0;
+        CHECK_EQ_INT(fsi_xdb_delete_by_term(shard, term, (size_t)n),
                      FORUM_OK);
+        CHECK_EQ_INT(fsi_xdb_add_document(shard, doc, &docid), FORUM_OK);
+        CHECK(docid > 0);
         fsi_xdoc_destroy(doc);
     }
     int n = snprintf(data, sizeof data, "v%d", round_no);
@@ -76,9 +79,11 @@ typedef struct {
     size_t first_len;
 } values_t;
 
-static int keep_value(void *payload, const char *value, size_t len)
+static int keep_value(void *payload, uint32_t docid, const char *value,
+                      size_t len)
 {
     values_t *v = payload;
+    CHECK(docid > 0);
     if (v->n++ == 0 && len <= sizeof v->first) {
         memcpy(v->first, value, len);
         v->first_len = len;

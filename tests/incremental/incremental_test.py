@@ -199,20 +199,21 @@ def shard_paths(db_path):
 
 
 def dump(db_path):
-    """Every document, keyed by its unique id term, and all metadata."""
+    """Every document, keyed by its thread id and floor (value 3, the
+    thread order: one post per floor of a thread), and all metadata."""
     db = xapian.Database(db_path)
     docs = {}
     for posting in db.postlist(""):
         doc = db.get_document(posting.docid)
         terms = [(t.term, t.wdf) for t in doc.termlist()]
-        unique = [t for t, _ in terms if t.startswith(b"Q")]
-        if len(unique) != 1:
-            sys.exit("%s: document %d has unique terms %r" %
-                     (db_path, posting.docid, unique))
+        post_id = doc.get_value(3)
+        if not post_id:
+            sys.exit("%s: document %d has no thread and floor" %
+                     (db_path, posting.docid))
         values = [(v.num, v.value) for v in doc.values()]
-        if unique[0] in docs:
-            sys.exit("%s: two documents with %r" % (db_path, unique[0]))
-        docs[unique[0]] = (tuple(terms), tuple(values), doc.get_data())
+        if post_id in docs:
+            sys.exit("%s: two documents with %r" % (db_path, post_id))
+        docs[post_id] = (tuple(terms), tuple(values), doc.get_data())
     meta = {}
     for path in shard_paths(db_path):
         shard = xapian.Database(path)
