@@ -111,6 +111,8 @@ void fsi_facts_free(fsi_facts_t *facts)
 
 /* ---- The search's callbacks ---------------------------------------- */
 
+static void thread_best_free(fsi_thread_best_t *t);
+
 static void restart_run(void *payload)
 {
     fsi_run_t *run = payload;
@@ -121,6 +123,7 @@ static void restart_run(void *payload)
     free(run->also_at);
     run->also_at = NULL;
     run->n_page = 0;
+    thread_best_free(&run->best);
 }
 
 /* The key of the hit's thread record. */
@@ -226,60 +229,129 @@ static double thread_score(const fsi_run_t *run, double best, double top,
  * or the offset. */
 /* The bytes of an ORDER key (thread id, NUL, floor) that name its
  * thread: the id and its NUL (the whole key when damaged). */
-static size_t thread_part(const fsi_xhit_t *h)
+static size_t thread_part(const char *key, size_t len)
 {
-    const char *nul = memchr(h->key, '\0', h->key_len);
-    return nul ? (size_t)(nul - h->key) + 1 : h->key_len;
+    const char *nul = memchr(key, '\0', len);
+    return nul ? (size_t)(nul - key) + 1 : len;
 }
 
-/* Keeps each thread's best post (the highest weight, the first in floor
- * order among equals: what Xapian's collapse would keep) with the number
- * of its other matches as collapse_count. Collapsing here and not in
- * Xapian: Xapian 1.4 drops a thread's earlier best from its results by a
- * linear search, so with every match ranked its collapse is quadratic in
- * the matching threads (62 % of a 0.35 s query for 如 at 100 MiB). One
- * pass with a hash table of threads. Returns -1 when out of memory. */
-static int collapse_by_thread(fsi_xresult_t *x)
+static void thread_best_free(fsi_thread_best_t *t)
 {
-    size_t cap = 64;
-    while (cap < 2 * x->n_hits)
-        cap *= 2;
-    size_t *best_of = calloc(cap, sizeof *best_of); /* hit index + 1 */
-    if (best_of == NULL)
+    for (size_t i = 0; i < t->n; i++)
+        fsi_xhit_free(&t->hits[i]);
+    free(t->hits);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+/* The slot of key's thread in t->slots: its entry, or the empty slot
+ * where it goes. */
+static size_t thread_slot(const fsi_thread_best_t *t, const char *key,
+                          size_t len)
+{
+    size_t part = thread_part(key, len);
+    size_t at = (size_t)fsi_hash64(key, part) & (t->n_slots - 1);
+    while (t->slots[at]) {
+        const fsi_xhit_t *b = &t->hits[t->slots[at] - 1];
+        if (thread_part(b->key, b->key_len) == part &&
+            memcmp(b->key, key, part) == 0)
+            break;
+        at = (at + 1) & (t->n_slots - 1);
+    }
+    return at;
+}
+
+/* Room for one more thread: the table at most half full. */
+static int thread_best_reserve(fsi_thread_best_t *t)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        fsi_xhit_t *hits = realloc(t->hits, cap * sizeof *hits);
+        if (hits == NULL)
+            return -1;
+        t->hits = hits;
+        t->cap = cap;
+    }
+    if (2 * (t->n + 1) <= t->n_slots)
+        return 0;
+    size_t n_slots = t->n_slots ? 2 * t->n_slots : 128;
+    size_t *slots = calloc(n_slots, sizeof *slots);
+    if (slots == NULL)
         return -1;
-    for (size_t i = 0; i < x->n_hits; i++) {
-        fsi_xhit_t *h = &x->hits[i];
-        size_t len = thread_part(h);
-        size_t at = (size_t)fsi_hash64(h->key, len) & (cap - 1);
-        while (best_of[at]) {
-            const fsi_xhit_t *b = &x->hits[best_of[at] - 1];
-            if (thread_part(b) == len && memcmp(b->key, h->key, len) == 0)
-                break;
-            at = (at + 1) & (cap - 1);
-        }
-        if (best_of[at] == 0) {
-            h->collapse_count = 0;
-            best_of[at] = i + 1;
-            continue;
-        }
-        fsi_xhit_t *b = &x->hits[best_of[at] - 1];
-        uint64_t others = b->collapse_count + 1;
-        if (h->weight > b->weight ||
-            (h->weight == b->weight && compare_keys(h, b) < 0)) {
-            fsi_xhit_free(b);
-            best_of[at] = i + 1;
-            b = h;
-        } else {
-            fsi_xhit_free(h);
-        }
+    free(t->slots);
+    t->slots = slots;
+    t->n_slots = n_slots;
+    for (size_t i = 0; i < t->n; i++)
+        t->slots[thread_slot(t, t->hits[i].key, t->hits[i].key_len)] = i + 1;
+    return 0;
+}
+
+/* Counts a match (docid, weight, ORDER key; others: matches of its
+ * thread it already stands for) in its thread's entry, and keeps it as
+ * the thread's best when it is: the highest weight, the first in floor
+ * order among equals (what Xapian's collapse would keep). Collapsing
+ * here and not in Xapian: Xapian 1.4 drops a thread's earlier best from
+ * its results by a linear search, so with every match ranked its
+ * collapse is quadratic in the matching threads (62 % of a 0.35 s query
+ * for 如 at 100 MiB). The shim hands each match over as Xapian finds it
+ * (fold_match_cb), so no list of every match is made and sorted.
+ * Returns -1 when out of memory. */
+static int fold_match(fsi_thread_best_t *t, uint64_t docid, double weight,
+                      const char *key, size_t key_len, uint64_t others)
+{
+    if (thread_best_reserve(t) != 0)
+        return -1;
+    size_t at = thread_slot(t, key, key_len);
+    fsi_xhit_t *b = t->slots[at] ? &t->hits[t->slots[at] - 1] : NULL;
+    if (b != NULL) {
+        b->collapse_count += others + 1;
+        fsi_xhit_t h = {.docid = docid, .weight = weight,
+                        .key = (char *)key, .key_len = key_len};
+        if (!(weight > b->weight ||
+              (weight == b->weight && compare_keys(&h, b) < 0)))
+            return 0;
+    } else {
+        b = &t->hits[t->n];
+        memset(b, 0, sizeof *b);
         b->collapse_count = others;
     }
-    free(best_of);
-    size_t kept = 0;
-    for (size_t i = 0; i < x->n_hits; i++)
-        if (x->hits[i].key != NULL)
-            x->hits[kept++] = x->hits[i];
-    x->n_hits = kept;
+    char *copy = malloc(key_len ? key_len : 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, key, key_len);
+    free(b->key);
+    b->key = copy;
+    b->key_len = key_len;
+    b->docid = docid;
+    b->weight = weight;
+    if (t->slots[at] == 0)
+        t->slots[at] = ++t->n;
+    return 0;
+}
+
+static int fold_match_cb(void *payload, uint64_t docid, double weight,
+                         const char *key, size_t key_len)
+{
+    fsi_run_t *run = payload;
+    return fold_match(&run->best, docid, weight, key, key_len, 0);
+}
+
+/* The threads: the matches the shim folded, and those it listed. */
+static int collapse_by_thread(fsi_run_t *run, fsi_xresult_t *x)
+{
+    for (size_t i = 0; i < x->n_hits; i++) {
+        fsi_xhit_t *h = &x->hits[i];
+        if (fold_match(&run->best, h->docid, h->weight, h->key, h->key_len,
+                       h->collapse_count) != 0)
+            return -1;
+        fsi_xhit_free(h);
+    }
+    free(x->hits);
+    x->hits = run->best.hits;
+    x->n_hits = run->best.n;
+    run->best.hits = NULL;
+    run->best.n = run->best.cap = 0;
+    thread_best_free(&run->best);
     return 0;
 }
 
@@ -288,7 +360,7 @@ static int arrange_threads(void *payload, fsi_xresult_t *x)
     fsi_run_t *run = payload;
     uint64_t posts = 0;
     double top = 0.0;
-    if (collapse_by_thread(x) != 0)
+    if (collapse_by_thread(run, x) != 0)
         return -1;
     for (size_t i = 0; i < x->n_hits; i++)
         if (x->hits[i].weight > top)
@@ -634,6 +706,7 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     s.restart = restart_run;
     if (o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE) {
         s.arrange = arrange_threads; /* which collapses (see there) */
+        s.fold = fold_match_cb;
         s.collapse_slot = -1;
     }
     if (o->scope == FORUM_SCOPE_THREAD) {
@@ -647,6 +720,7 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
         run->posts_by_decider = o->sort == FORUM_SORT_DATE;
         s.decider = run->posts_by_decider ? fsi_query_decide_thread : NULL;
         s.arrange = arrange_thread_scope;
+        s.fold = NULL; /* It needs every post. */
     }
     s.meta_key = thread_record_key;
     /* Xapian counts posts, and threads only when collapsing and not
@@ -768,6 +842,7 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
         take_counts(res, &run, &search);
     fsi_facts_free(&run.titles);
     fsi_facts_free(&run.posts);
+    thread_best_free(&run.best);
     res->also_at = run.also_at;
     res->n_page = run.also_at ? run.n_page : res->x.n_hits;
     if (status == FORUM_OK && run.also_at)

@@ -97,6 +97,16 @@ const fsi_fact_t *fsi_facts_get(const fsi_facts_t *facts, const char *key,
 void fsi_facts_free(fsi_facts_t *facts);
 
 /* One run of a query: the payload of the search's callbacks. */
+/* Each matching thread's best post so far, when threads are ranked by
+ * relevance (results.c fold_match): the best is the highest weight, the
+ * first in floor order among equals; collapse_count counts the others. */
+typedef struct fsi_thread_best {
+    fsi_xhit_t *hits;            /* One per thread, keys owned. */
+    size_t n, cap;
+    size_t *slots;               /* Open addressing: index in hits + 1. */
+    size_t n_slots;
+} fsi_thread_best_t;
+
 typedef struct fsi_run {
     forum_query_t *query;
     int failed;                  /* Memory ran out in a callback. */
@@ -112,6 +122,7 @@ typedef struct fsi_run {
      * shown with lead k are hits [also_at[k], also_at[k + 1]). */
     size_t n_page;
     size_t *also_at;
+    fsi_thread_best_t best;      /* Threads by relevance: see above. */
 } fsi_run_t;
 
 /* The MatchDecider: whether the post (its document data) matches the

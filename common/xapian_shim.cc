@@ -174,6 +174,24 @@ class CallbackDecider : public Xapian::MatchDecider {
     void *payload_;
 };
 
+/* Hands every match to fsi_xsearch_t's fold(), with its value in the
+ * tie slot. The docid is the match's in its own shard: a MatchSpy sees
+ * no other (resolve_folded() finds the page's). */
+class FoldingSpy : public Xapian::MatchSpy {
+  public:
+    explicit FoldingSpy(const fsi_xsearch_t *opts) : opts_(opts) {}
+    void operator()(const Xapian::Document &doc, double wt) override
+    {
+        std::string key = doc.get_value(opts_->tie_slot);
+        if (opts_->fold(opts_->payload, doc.get_docid(), wt, key.data(),
+                        key.size()) != 0)
+            throw std::bad_alloc();
+    }
+
+  private:
+    const fsi_xsearch_t *opts_;
+};
+
 /* Xapian's WritableDatabase commits pending changes when it is closed
  * or destroyed, unless a transaction is open: then it cancels it. So a
  * writer keeps one open at all times, and forum_db_destroy() discards
@@ -975,6 +993,10 @@ static void set_order(Xapian::Enquire &enquire, const fsi_xsearch_t *opts,
     }
 }
 
+namespace {
+bool has_remote(const fsi_xdb_t *db);
+}
+
 static void keep_counts(const Xapian::MSet &mset, const fsi_xsearch_t *opts,
                         fsi_xresult_t *out)
 {
@@ -1005,30 +1027,37 @@ static void keep_spied_counts(const Xapian::ValueCountMatchSpy &spy,
 }
 
 /* Ranks the matches: the page, or every match when arrange() will choose
- * the page. Hits get no document yet. */
-static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
+ * the page. Hits get no document yet. With fold() (and no remote shard,
+ * whose matches a MatchSpy does not see), every match goes to fold()
+ * and none is listed: returns true then. */
+static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
     Xapian::Enquire enquire(*db->reader);
     enquire.set_query(q->query);
+    bool folding = opts->arrange && opts->fold && !has_remote(db);
     if (opts->collapse_slot >= 0)
         enquire.set_collapse_key(static_cast<Xapian::valueno>(
             opts->collapse_slot));
     Xapian::MultiValueKeyMaker keymaker;
-    set_order(enquire, opts, keymaker);
+    if (!folding) /* Else by relevance alone: nothing is listed. */
+        set_order(enquire, opts, keymaker);
     bool counting = opts->count_slot >= 0 && opts->exact_counts;
     Xapian::ValueCountMatchSpy spy(
         static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
     if (counting)
         enquire.add_matchspy(&spy);
+    FoldingSpy folder(opts);
+    if (folding)
+        enquire.add_matchspy(&folder);
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();
     CallbackDecider decider(opts->decider, opts->decider_payload);
     Xapian::MSet mset = enquire.get_mset(
         opts->arrange ? 0 : clamp_count(opts->offset),
-        opts->arrange ? all : clamp_count(opts->limit),
-        opts->exact_counts ? all : 0, nullptr,
+        folding ? 0 : opts->arrange ? all : clamp_count(opts->limit),
+        opts->exact_counts || folding ? all : 0, nullptr,
         opts->decider ? &decider : nullptr);
     keep_counts(mset, opts, out);
     if (counting)
@@ -1049,6 +1078,38 @@ static void rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
                 throw std::bad_alloc();
             hit->key_len = key.size();
         }
+    }
+    return folding;
+}
+
+/* The docids of folded hits (their shards' own) in the database of
+ * every shard: Xapian numbers n shards' documents round robin, so the
+ * candidates are n, told apart by the tie value. */
+static void resolve_folded(fsi_xdb_t *db, const fsi_xsearch_t *opts,
+                           fsi_xresult_t *out)
+{
+    Xapian::docid n = db->shards.empty()
+        ? 1 : static_cast<Xapian::docid>(db->present.size());
+    if (n == 1)
+        return;
+    for (size_t i = 0; i < out->n_hits; i++) {
+        fsi_xhit_t *hit = &out->hits[i];
+        Xapian::docid local = static_cast<Xapian::docid>(hit->docid);
+        bool found = false;
+        for (Xapian::docid k = 0; k < n && !found; k++) {
+            Xapian::docid global = (local - 1) * n + k + 1;
+            /* Not checked to exist: one that does not has no value. */
+            std::string key =
+                db->reader->get_document(global, Xapian::DOC_ASSUME_VALID)
+                    .get_value(opts->tie_slot);
+            found = key.size() == hit->key_len &&
+                    std::memcmp(key.data(), hit->key, key.size()) == 0;
+            if (found)
+                hit->docid = global;
+        }
+        if (!found)
+            throw Xapian::DatabaseCorruptError(
+                "a match's document is in no shard");
     }
 }
 
@@ -1128,12 +1189,15 @@ static void search_once(fsi_xdb_t *db, const fsi_xquery_t *q,
     refresh(db);
     Xapian::MSet listed;
     bool client_side = ranks_client_side(db, opts);
+    bool folded = false;
     if (client_side)
         rank_candidates(db, q, opts, out, listed);
     else
-        rank_matches(db, q, opts, out);
+        folded = rank_matches(db, q, opts, out);
     if (opts->arrange && opts->arrange(opts->payload, out) != 0)
         throw std::bad_alloc();
+    if (folded)
+        resolve_folded(db, opts, out);
     read_page(db, opts, out, client_side ? &listed : nullptr);
     note_missing(db, out);
 }

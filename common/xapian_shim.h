@@ -185,6 +185,13 @@ typedef struct fsi_xsearch {
      * others). Returns nonzero when out of memory. The page's documents
      * are read after it. */
     int (*arrange)(void *payload, fsi_xresult_t *result);
+    /* Optional with arrange: the shim may hand matches to fold() as it
+     * finds them (docid, weight, tie-slot value) instead of listing them
+     * in the hits, which saves listing and sorting every match; arrange()
+     * then gets the hits it did list (none when it folded all). Returns
+     * nonzero when out of memory. */
+    int (*fold)(void *payload, uint64_t docid, double weight,
+                const char *key, size_t key_len);
     /* The metadata key to read along with a hit's document (written to
      * key, at most cap bytes): its length, 0 for none. */
     size_t (*meta_key)(void *payload, const char *data, size_t len,
