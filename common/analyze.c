@@ -94,6 +94,52 @@ static int segment_has_cjk(const char *text, size_t start, size_t end)
     return 0;
 }
 
+/* The CJK character that ends just before byte `at`, as [*start, at),
+ * or 0 when the character there is not CJK (or there is none). */
+static int cjk_before(const fsi_normalized_t *norm, size_t at, size_t *start)
+{
+    if (at == 0)
+        return 0;
+    size_t pos = at - 1;
+    while (pos > 0 && at - pos < 4 &&
+           ((unsigned char)norm->text[pos] & 0xC0) == 0x80)
+        pos--;
+    size_t next = pos;
+    if (!fsi_is_cjk(fsi_utf8_next(norm->text, norm->len, &next)) ||
+        next != at)
+        return 0;
+    *start = pos;
+    return 1;
+}
+
+/* The end of the CJK character that starts at byte `at`, or 0. */
+static size_t cjk_after(const fsi_normalized_t *norm, size_t at)
+{
+    size_t next = at;
+    if (at >= norm->len ||
+        !fsi_is_cjk(fsi_utf8_next(norm->text, norm->len, &next)))
+        return 0;
+    return next;
+}
+
+/* Reports a word run [a, b) and the junctions it makes with a CJK
+ * character written against it (linux允 in Linux允许, 么psql in
+ * 那么psql), so a query that mixes scripts finds few candidates to
+ * verify instead of every post with both parts. */
+static int emit_word(const fsi_normalized_t *norm, size_t a, size_t b,
+                     fsi_token_fn cb, void *payload)
+{
+    int rc = cb(payload, FORUM_TOKEN_WORD, norm, a, b);
+    if (!FSI_JUNCTIONS || rc != 0)
+        return rc;
+    size_t start, end;
+    if (cjk_before(norm, a, &start))
+        rc = cb(payload, FORUM_TOKEN_JUNCTION, norm, start, b);
+    if (rc == 0 && (end = cjk_after(norm, b)) != 0)
+        rc = cb(payload, FORUM_TOKEN_JUNCTION, norm, a, end);
+    return rc;
+}
+
 /* Reports the maximal runs of letters and digits of one ICU word:
  * ICU keeps "openai's" and "x.ai" whole, but a reader who sees OpenAI's
  * expects a search for openai to find it. */
@@ -112,7 +158,7 @@ static int emit_word_runs(const fsi_normalized_t *norm, size_t a, size_t b,
             run = here;
         if (!word && run != (size_t)-1) {
             if (here - run <= FSI_MAX_WORD_BYTES) {
-                int rc = cb(payload, FORUM_TOKEN_WORD, norm, run, here);
+                int rc = emit_word(norm, run, here, cb, payload);
                 if (rc != 0)
                     return rc;
             }

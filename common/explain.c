@@ -112,9 +112,12 @@ static int add_term(void *payload, forum_token_kind_t kind,
     report_t *r = w->r;
     if (kind == FORUM_TOKEN_ALIGNED && FSI_ALIGNED_WDF)
         return 0; /* Not a term: it weighs in its n-gram's wdf. */
-    const char *kind_name = kind == FORUM_TOKEN_WORD    ? "word"
-                            : kind == FORUM_TOKEN_NGRAM ? "ngram"
-                                                        : "aligned";
+    if (kind == FORUM_TOKEN_JUNCTION && w->prefix[0] != '\0')
+        return 0; /* Titles have none. */
+    const char *kind_name = kind == FORUM_TOKEN_WORD       ? "word"
+                            : kind == FORUM_TOKEN_NGRAM    ? "ngram"
+                            : kind == FORUM_TOKEN_JUNCTION ? "junction"
+                                                           : "aligned";
     fsi_buf_t term = FSI_BUF_INIT;
     fsi_buf_append_str(&term, w->prefix);
     if (kind == FORUM_TOKEN_ALIGNED)

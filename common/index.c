@@ -260,7 +260,8 @@ static int add_token(void *payload, forum_token_kind_t kind,
     term->len = 0;
     unsigned wdf = quoted ? 0 : 1;
     if (run->prefix_title) {
-        if (kind == FORUM_TOKEN_ALIGNED)
+        /* Title queries need neither (compile_title). */
+        if (kind == FORUM_TOKEN_ALIGNED || kind == FORUM_TOKEN_JUNCTION)
             return 0;
         fsi_buf_append_str(term, FSI_PREFIX_TITLE);
     } else if (kind == FORUM_TOKEN_ALIGNED) {

@@ -9,7 +9,9 @@
  *     <word>           Latin/digit word, NFKC + case folded (never starts
  *                      with an upper-case ASCII letter, so no clash with
  *                      the prefixes below)
- *     Z<ngram>         CJK bigram aligned on ICU word boundaries
+ *     <word><cjk>, <cjk><word>
+ *                      junction: a word and the CJK character written
+ *                      against it (linux允, 么psql), for mixed queries
  *     S<term>          the same analysis of the thread title (article only)
  *   Boolean terms (no unique post id term: a post of a floor its
  *   thread already has replaces that document, found by XT and the
@@ -71,15 +73,26 @@
 #if FSI_ALIGNED_WDF && FSI_ALIGNED_MAX > FSI_NGRAM_MAX
 #error "aligned n-grams longer than FSI_NGRAM_MAX need terms of their own"
 #endif
+/* A Latin/digit word written against a CJK character (Linux允许) is
+ * also indexed with that character, as one junction term (linux允): a
+ * query mixing scripts then has few candidates to verify. 0 builds
+ * version 3, without them, to measure what they cost and buy
+ * (bench/README.md, levers). */
+#ifndef FSI_JUNCTIONS
+#define FSI_JUNCTIONS 1
+#endif
 /* Version 1: unigrams, bigrams, trigrams, aligned 2- and 3-grams;
  * version 2: unigrams, bigrams, aligned bigrams;
- * version 3: unigrams and bigrams, aligned ones weighing more. */
+ * version 3: unigrams and bigrams, aligned ones weighing more;
+ * version 4: and junctions. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #elif FSI_ALIGNED_WDF == 0
 #define FSI_ANALYZER_VERSION "2"
-#else
+#elif FSI_JUNCTIONS == 0
 #define FSI_ANALYZER_VERSION "3"
+#else
+#define FSI_ANALYZER_VERSION "4"
 #endif
 
 #define FSI_PREFIX_ALIGNED "Z"

@@ -32,6 +32,8 @@ typedef struct term_list {
     size_t n_required;
     fsi_buf_t aligned;
     size_t n_aligned;
+    fsi_buf_t junctions;  /* Required too, but weigh nothing. */
+    size_t n_junctions;
     int whole;            /* One required term covering the pattern. */
     size_t norm_len;
 } term_list_t;
@@ -41,12 +43,15 @@ static int collect_term(void *payload, forum_token_kind_t kind,
                         size_t end)
 {
     term_list_t *list = payload;
-    fsi_buf_t *buf = kind == FORUM_TOKEN_ALIGNED ? &list->aligned
-                                                 : &list->required;
+    fsi_buf_t *buf = kind == FORUM_TOKEN_ALIGNED    ? &list->aligned
+                     : kind == FORUM_TOKEN_JUNCTION ? &list->junctions
+                                                    : &list->required;
     fsi_buf_append(buf, norm->text + start, end - start);
     fsi_buf_append_char(buf, '\0');
     if (kind == FORUM_TOKEN_ALIGNED) {
         list->n_aligned++;
+    } else if (kind == FORUM_TOKEN_JUNCTION) {
+        list->n_junctions++;
     } else {
         list->n_required++;
         /* The pattern is normalized the same way, minus outer spaces. */
@@ -109,7 +114,8 @@ static forum_status_t compile_title(compiled_t *c, const term_list_t *terms,
 static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
                                    fsi_xquery_t **out)
 {
-    term_list_t terms = {FSI_BUF_INIT, 0, FSI_BUF_INIT, 0, 0, 0};
+    term_list_t terms = {FSI_BUF_INIT, 0, FSI_BUF_INIT, 0,
+                         FSI_BUF_INIT, 0, 0, 0};
     forum_tokenizer_t *tok;
     forum_status_t status = fsi_db_tokenizer(q->db, &tok);
     if (status != FORUM_OK)
@@ -154,11 +160,18 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         and_of_terms(&terms.required, terms.n_required, ""),
         fsi_xq_combine(FSI_XQ_OR, boosts, n_boosts)};
     *out = fsi_xq_combine(FSI_XQ_AND_MAYBE, parts, 2);
+    if (terms.n_junctions) {
+        /* Posts with the word against the character, unweighted. */
+        fsi_xquery_t *filtered[2] = {
+            *out, and_of_terms(&terms.junctions, terms.n_junctions, "")};
+        *out = fsi_xq_combine(FSI_XQ_FILTER, filtered, 2);
+    }
 out:
     if (status == FORUM_OK && *out == NULL)
         status = FORUM_ENOMEM;
     fsi_buf_free(&terms.required);
     fsi_buf_free(&terms.aligned);
+    fsi_buf_free(&terms.junctions);
     return status;
 }
 

@@ -162,7 +162,7 @@ static fsi_buf_t got = FSI_BUF_INIT;
 static int record(void *payload, forum_token_kind_t kind, const char *token,
                   size_t len, size_t start, size_t end)
 {
-    static const char kinds[] = {'w', 'n', 'z'};
+    static const char kinds[] = {'w', 'n', 'z', 'j'};
     (void)payload;
     fsi_buf_printf(&got, "%c:%.*s@%zu-%zu ", kinds[kind], (int)len, token,
                    start, end);
@@ -211,8 +211,8 @@ static void test_tokenize(void)
         const char *in, *out;
     } docs[] = {
         {"川普", "n:川@0-3 n:川普@0-6 z:川普@0-6 n:普@3-6"},
-        {"OpenAI的", "w:openai@0-6 n:的@6-9"},
-        {"ＧＰＵ价格", "w:gpu@0-9 n:价@9-12 n:价格@9-15 z:价格@9-15 "
+        {"OpenAI的", "w:openai@0-6 j:openai的@0-9 n:的@6-9"},
+        {"ＧＰＵ价格", "w:gpu@0-9 j:gpu价@0-12 n:价@9-12 n:价格@9-15 z:价格@9-15 "
                        "n:格@12-15"},
         {"OpenAI's x.ai", "w:openai@0-6 w:s@7-8 w:x@9-10 w:ai@11-13"},
         {"說話", "n:说@0-3 n:说话@0-6 z:说话@0-6 n:话@3-6"},
@@ -220,10 +220,23 @@ static void test_tokenize(void)
         {"", ""},
         {"\xFF\xFE", ""},
     };
+    const char *t0;
     PHASE("document tokens");
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
         CHECK_EQ_STR(tokens(tok, docs[i].in, FORUM_TOKENIZE_DOCUMENT),
                      docs[i].out);
+
+    PHASE("junctions: a word and the CJK character against it");
+    t0 = tokens(tok, "2024年3月 x中 中y's中", FORUM_TOKENIZE_DOCUMENT);
+    CHECK(strstr(t0, "j:2024年@0-7") != NULL);
+    CHECK(strstr(t0, "j:年3@4-8") != NULL);
+    CHECK(strstr(t0, "j:3月@7-11") != NULL);
+    CHECK(strstr(t0, "j:x中@12-16") != NULL);
+    CHECK(strstr(t0, "j:中y@17-21") != NULL); /* Not y中: ' between. */
+    CHECK(strstr(t0, "j:s中@22-26") != NULL);
+    CHECK(strstr(t0, "j:y中") == NULL);
+    CHECK(strstr(tokens(tok, "x 中 😂y", FORUM_TOKENIZE_DOCUMENT), "j:") ==
+          NULL);
 
     PHASE("马斯克向川普: 川普 is an n-gram but not aligned");
     const char *t = tokens(tok, "马斯克向川普", FORUM_TOKENIZE_DOCUMENT);
@@ -260,7 +273,9 @@ static void test_tokenize(void)
         {"人工智能", "n:人工@0-6 n:工智@3-9 n:智能@6-12"},
         {"馬斯克說", "n:马斯@0-6 n:斯克@3-9 n:克说@6-12"},
 #endif
-        {"ＯｐｅｎＡＩ的", "w:openai@0-18 n:的@18-21"},
+        {"ＯｐｅｎＡＩ的", "w:openai@0-18 j:openai的@0-21 n:的@18-21"},
+        {"那麼psql", "w:psql@6-10 j:么psql@3-10 n:那么@0-6 z:那么@0-6"},
+        {"Linux 允许", "w:linux@0-5 n:允许@6-12 z:允许@6-12"},
     };
     PHASE("query tokens");
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)

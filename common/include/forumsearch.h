@@ -929,10 +929,14 @@ FORUM_API forum_status_t forum_normalize(char **out, size_t *out_len,
 typedef enum forum_token_kind {
     FORUM_TOKEN_WORD = 0,   /**< A Latin/digit word (case-folded). */
     FORUM_TOKEN_NGRAM,      /**< A CJK 1- or 2-gram. */
-    FORUM_TOKEN_ALIGNED     /**< A CJK bigram that starts and ends on
+    FORUM_TOKEN_ALIGNED,    /**< A CJK bigram that starts and ends on
                                  ICU word boundaries, after its NGRAM
                                  token (ranking: the index weighs it in
                                  the n-gram's term). */
+    FORUM_TOKEN_JUNCTION    /**< A word and the CJK character written
+                                 against it (linux允 in Linux允许,
+                                 么psql in 那么psql), after the WORD
+                                 token; in queries a filter, no weight. */
 } forum_token_kind_t;
 
 /**
@@ -947,9 +951,9 @@ typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
 
 /** Flags for forum_tokenize(). */
 #define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every token the indexer sees. */
-/** The terms a query needs: each Latin word; for a CJK run of n
- *  characters the one n-gram when n <= 2 (plus its ALIGNED form when
- *  n is 2), else every bigram of the run. */
+/** The terms a query needs: each Latin word (with its JUNCTIONs); for
+ *  a CJK run of n characters the one n-gram when n <= 2 (plus its
+ *  ALIGNED form when n is 2), else every bigram of the run. */
 #define FORUM_TOKENIZE_QUERY 0x1
 
 /** Creates a tokenizer (it owns an ICU break iterator).

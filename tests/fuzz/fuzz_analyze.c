@@ -44,7 +44,7 @@ static int on_token(void *payload, forum_token_kind_t kind,
 {
     sink_t *s = payload;
     FUZZ_CHECK(kind == FORUM_TOKEN_WORD || kind == FORUM_TOKEN_NGRAM ||
-               kind == FORUM_TOKEN_ALIGNED);
+               kind == FORUM_TOKEN_ALIGNED || kind == FORUM_TOKEN_JUNCTION);
     FUZZ_CHECK(token != NULL && token_len > 0);
     FUZZ_CHECK(start < end && end <= s->len);
     FUZZ_CHECK(fuzz_utf8_valid(token, token_len));
