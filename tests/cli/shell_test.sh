@@ -136,6 +136,12 @@ for k in ("parse", "candidates", "search"):
 PY
 expect_exit 5 "explain a bad query" -- "$SEARCH" --explain "$db" '川普 (拜登'
 expect_in "$work/err" "forum-search: bad query: column 4: unbalanced parenthesis" "explain keeps the column error"
+# A word written against a CJK character is also indexed with it (a
+# junction term), which a mixed query requires: the one sample post that
+# has both GPU and 价格, apart, is no longer a candidate to verify.
+expect_exit 0 "explain a mixed query" -- "$SEARCH" --explain "$db" "GPU价格"
+expect_in "$work/out" "junction gpu价" "explain lists the junction term"
+expect_in "$work/out" "candidates   5 posts from Xapian; 5 kept by the text check" "junction: no candidate without it"
 
 # ---- --stats, --values, --version -----------------------------------------
 expect_exit 0 "stats" -- "$INDEX" --stats "$db"
