@@ -346,8 +346,13 @@ static int collapse_by_thread(fsi_run_t *run, fsi_xresult_t *x)
             return -1;
         fsi_xhit_free(h);
     }
+    /* Like the shim's, never NULL, even with no thread. */
+    fsi_xhit_t *threads = run->best.hits ? run->best.hits
+                                         : calloc(1, sizeof *threads);
+    if (threads == NULL)
+        return -1;
     free(x->hits);
-    x->hits = run->best.hits;
+    x->hits = threads;
     x->n_hits = run->best.n;
     run->best.hits = NULL;
     run->best.n = run->best.cap = 0;
@@ -374,7 +379,8 @@ static int arrange_threads(void *payload, fsi_xresult_t *x)
     run->ranked_all = 1;
     run->ranked_posts = posts;
     run->ranked_threads = x->n_hits;
-    qsort(x->hits, x->n_hits, sizeof *x->hits, compare_ranked);
+    if (x->n_hits)
+        qsort(x->hits, x->n_hits, sizeof *x->hits, compare_ranked);
     keep_page(x, run->offset, run->limit);
     return 0;
 }
