@@ -220,13 +220,6 @@ static double thread_score(const fsi_run_t *run, double best, double top,
            FSI_TITLE_SHARE_BOOST * top * title_share(run, key, key_len);
 }
 
-/* Threads, not posts, are ranked when collapsing: a thread where many
- * posts match is more about the query than one with a single short
- * reply that happens to mention it, and a thread whose title has the
- * words is most likely the one meant. Xapian ranks a thread by its best
- * post; here every matching thread is scored (thread_score), and the
- * page is cut from the whole list, so it does not depend on the limit
- * or the offset. */
 /* The bytes of an ORDER key (thread id, NUL, floor) that name its
  * thread: the id and its NUL (the whole key when damaged). */
 static size_t thread_part(const char *key, size_t len)
@@ -245,15 +238,18 @@ static void thread_best_free(fsi_thread_best_t *t)
 }
 
 /* The slot of key's thread in t->slots: its entry, or the empty slot
- * where it goes. */
+ * where it goes. An entry with the same first `part` bytes is the same
+ * thread when they end in the NUL (no earlier NUL in either), or when
+ * both keys are that long and have none (damaged). */
 static size_t thread_slot(const fsi_thread_best_t *t, const char *key,
                           size_t len)
 {
     size_t part = thread_part(key, len);
+    int whole = part == 0 || key[part - 1] != '\0';
     size_t at = (size_t)fsi_hash64(key, part) & (t->n_slots - 1);
     while (t->slots[at]) {
         const fsi_xhit_t *b = &t->hits[t->slots[at] - 1];
-        if (thread_part(b->key, b->key_len) == part &&
+        if ((whole ? b->key_len == part : b->key_len >= part) &&
             memcmp(b->key, key, part) == 0)
             break;
         at = (at + 1) & (t->n_slots - 1);
@@ -354,12 +350,18 @@ static int collapse_by_thread(fsi_run_t *run, fsi_xresult_t *x)
     free(x->hits);
     x->hits = threads;
     x->n_hits = run->best.n;
-    run->best.hits = NULL;
-    run->best.n = run->best.cap = 0;
-    thread_best_free(&run->best);
+    free(run->best.slots); /* The entries are the hits now. */
+    memset(&run->best, 0, sizeof run->best);
     return 0;
 }
 
+/* Threads, not posts, are ranked when collapsing: a thread where many
+ * posts match is more about the query than one with a single short
+ * reply that happens to mention it, and a thread whose title has the
+ * words is most likely the one meant. Xapian ranks a thread by its best
+ * post; here every matching thread is scored (thread_score), and the
+ * page is cut from the whole list, so it does not depend on the limit
+ * or the offset. */
 static int arrange_threads(void *payload, fsi_xresult_t *x)
 {
     fsi_run_t *run = payload;

@@ -96,7 +96,6 @@ const fsi_fact_t *fsi_facts_get(const fsi_facts_t *facts, const char *key,
                                 size_t len);
 void fsi_facts_free(fsi_facts_t *facts);
 
-/* One run of a query: the payload of the search's callbacks. */
 /* Each matching thread's best post so far, when threads are ranked by
  * relevance (results.c fold_match): the best is the highest weight, the
  * first in floor order among equals; collapse_count counts the others. */
@@ -107,6 +106,7 @@ typedef struct fsi_thread_best {
     size_t n_slots;
 } fsi_thread_best_t;
 
+/* One run of a query: the payload of the search's callbacks. */
 typedef struct fsi_run {
     forum_query_t *query;
     int failed;                  /* Memory ran out in a callback. */
