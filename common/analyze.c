@@ -9,6 +9,11 @@
  * used for ranking only: an n-gram that starts and ends on a boundary is
  * also indexed as an ALIGNED term (川普 in 川|普|今天, but not in
  * 四川|普通|话), and a query boosts posts that have it.
+ *
+ * Junctions help queries whose parts each have many posts: a word and
+ * the CJK character written against it (linux允 in Linux允许) and two
+ * CJK characters with one space between them (会 显 in 不会 显示) are
+ * terms too, which a query holding them requires without weight.
  */
 #include "analyze.h"
 
@@ -253,6 +258,23 @@ static int emit_run(forum_tokenizer_t *tok, size_t n, size_t run_end,
     return rc;
 }
 
+/* Reports the junction of a CJK run's last character, at byte last,
+ * with the CJK character after one space (会 显 in 不会 显示; a line
+ * break is a space too once normalized), so a quoted phrase with a
+ * space between CJK words finds the posts with that sequence instead of
+ * every post with both sides. */
+static int emit_space_junction(const fsi_normalized_t *norm, size_t last,
+                               size_t run_end, fsi_token_fn cb,
+                               void *payload)
+{
+    size_t end;
+    if (!FSI_SPACE_JUNCTIONS || run_end >= norm->len ||
+        norm->text[run_end] != ' ' ||
+        (end = cjk_after(norm, run_end + 1)) == 0)
+        return 0;
+    return cb(payload, FORUM_TOKEN_JUNCTION, norm, last, end);
+}
+
 static int emit_cjk_runs(forum_tokenizer_t *tok, int flags, fsi_token_fn cb,
                          void *payload)
 {
@@ -276,6 +298,9 @@ static int emit_cjk_runs(forum_tokenizer_t *tok, int flags, fsi_token_fn cb,
         }
         if (n > 0) {
             int rc = emit_run(tok, n, start, flags, cb, payload);
+            if (rc == 0)
+                rc = emit_space_junction(norm, tok->run[n - 1], start, cb,
+                                         payload);
             if (rc != 0)
                 return rc;
             n = 0;

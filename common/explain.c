@@ -134,8 +134,14 @@ static int add_term(void *payload, forum_token_kind_t kind,
             fsi_buf_printf(&r->out, ",\"kind\":\"%s\",\"posts\":%llu}",
                            kind_name, (unsigned long long)posts);
         } else {
-            fsi_buf_printf(&r->out, "             %-8s ", kind_name);
+            /* A junction across a space (会 显) would read as two
+             * terms in a line whose columns are spaced. */
+            int quote = memchr(term.data, ' ', term.len) != NULL;
+            fsi_buf_printf(&r->out, "             %-8s %s", kind_name,
+                           quote ? "\"" : "");
             text_string(&r->out, term.data, term.len);
+            if (quote)
+                fsi_buf_append_char(&r->out, '"');
             fsi_buf_printf(&r->out, "  %llu post%s\n",
                            (unsigned long long)posts, posts == 1 ? "" : "s");
         }

@@ -12,6 +12,10 @@
  *     <word><cjk>, <cjk><word>
  *                      junction: a word and the CJK character written
  *                      against it (linux允, 么psql), for mixed queries
+ *     <cjk> <cjk>      junction: two CJK characters with one space
+ *                      between them (会 显 in 不会 显示), for quoted
+ *                      phrases with a space; no other term holds a
+ *                      space, so it never meets the bigram 会显
  *     S<term>          the same analysis of the thread title (article only)
  *   Boolean terms (no unique post id term: a post of a floor its
  *   thread already has replaces that document, found by XT and the
@@ -81,18 +85,32 @@
 #ifndef FSI_JUNCTIONS
 #define FSI_JUNCTIONS 1
 #endif
+/* Two CJK characters with one space between them in the normalized
+ * text (会 显 in 不会 显示, or 不会 and 显示 on two lines) are a junction
+ * too: a quoted phrase with a space between CJK words then has the posts
+ * with that very sequence as candidates, not every post with both
+ * sides. 0 builds version 4, without them (bench/README.md, levers). */
+#ifndef FSI_SPACE_JUNCTIONS
+#define FSI_SPACE_JUNCTIONS FSI_JUNCTIONS
+#endif
+#if FSI_SPACE_JUNCTIONS && !FSI_JUNCTIONS
+#error "FSI_SPACE_JUNCTIONS needs FSI_JUNCTIONS (no such analyzer version)"
+#endif
 /* Version 1: unigrams, bigrams, trigrams, aligned 2- and 3-grams;
  * version 2: unigrams, bigrams, aligned bigrams;
  * version 3: unigrams and bigrams, aligned ones weighing more;
- * version 4: and junctions. */
+ * version 4: and junctions of a word and a CJK character;
+ * version 5: and junctions of two CJK characters across a space. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #elif FSI_ALIGNED_WDF == 0
 #define FSI_ANALYZER_VERSION "2"
 #elif FSI_JUNCTIONS == 0
 #define FSI_ANALYZER_VERSION "3"
-#else
+#elif FSI_SPACE_JUNCTIONS == 0
 #define FSI_ANALYZER_VERSION "4"
+#else
+#define FSI_ANALYZER_VERSION "5"
 #endif
 
 #define FSI_PREFIX_ALIGNED "Z"

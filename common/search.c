@@ -161,7 +161,8 @@ static forum_status_t compile_text(forum_query_t *q, compiled_t *c,
         fsi_xq_combine(FSI_XQ_OR, boosts, n_boosts)};
     *out = fsi_xq_combine(FSI_XQ_AND_MAYBE, parts, 2);
     if (terms.n_junctions) {
-        /* Posts with the word against the character, unweighted. */
+        /* Posts with the word against the character, or the two CJK
+         * characters either side of the phrase's space; unweighted. */
         fsi_xquery_t *filtered[2] = {
             *out, and_of_terms(&terms.junctions, terms.n_junctions, "")};
         *out = fsi_xq_combine(FSI_XQ_FILTER, filtered, 2);

@@ -238,6 +238,43 @@ static void test_tokenize(void)
     CHECK(strstr(tokens(tok, "x 中 😂y", FORUM_TOKENIZE_DOCUMENT), "j:") ==
           NULL);
 
+#if FSI_SPACE_JUNCTIONS
+    /* The analyzer sees the normalized text, where every run of white
+     * space (two spaces, a tab, a line break, U+3000) is one space: a
+     * quoted "不会 显示" matches all of them, so all make the junction
+     * (its source range spans the whole run). */
+    PHASE("junctions: two CJK characters across one space");
+    CHECK_EQ_STR(tokens(tok, "会 显", FORUM_TOKENIZE_DOCUMENT),
+                 "n:会@0-3 j:会 显@0-7 n:显@4-7");
+    static const struct {
+        const char *in, *junction;
+    } spaced[] = {
+        {"不会 显示", "j:会 显@3-10"},
+        {"不会  显示", "j:会 显@3-11"},
+        {"不会\t\n 显示", "j:会 显@3-12"},
+        {"不会\n显示", "j:会 显@3-10"},
+        {"不会\xE3\x80\x80显示", "j:会 显@3-12"}, /* U+3000 */
+        {"不會 顯示", "j:会 显@3-10"},
+        {"第一 二 三", "j:一 二@3-10 n:二@7-10 j:二 三@7-14"},
+        {"\xF0\xA0\x80\x80 显", "j:\xF0\xA0\x80\x80 显@0-8"}, /* U+20000 */
+    };
+    for (size_t i = 0; i < sizeof spaced / sizeof spaced[0]; i++) {
+        t0 = tokens(tok, spaced[i].in, FORUM_TOKENIZE_DOCUMENT);
+        CHECK(strstr(t0, spaced[i].junction) != NULL);
+    }
+    /* Not across a word, punctuation, a symbol, or the lack of a
+     * space: the bigram 会显 is another term. */
+    static const char *const unspaced[] = {
+        "不会 linux 显示", "不会 7 显示", "不会，显示", "不会, 显示",
+        "不会 , 显示", "不会 😂 显示", "不会显示", "不会 ", " 显示",
+        "不会 x", "x 显示",
+    };
+    for (size_t i = 0; i < sizeof unspaced / sizeof unspaced[0]; i++) {
+        t0 = tokens(tok, unspaced[i], FORUM_TOKENIZE_DOCUMENT);
+        CHECK(strstr(t0, "j:") == NULL);
+    }
+#endif
+
     PHASE("马斯克向川普: 川普 is an n-gram but not aligned");
     const char *t = tokens(tok, "马斯克向川普", FORUM_TOKENIZE_DOCUMENT);
     CHECK(strstr(t, "n:川普@12-18") != NULL);
@@ -276,6 +313,17 @@ static void test_tokenize(void)
         {"ＯｐｅｎＡＩ的", "w:openai@0-18 j:openai的@0-21 n:的@18-21"},
         {"那麼psql", "w:psql@6-10 j:么psql@3-10 n:那么@0-6 z:那么@0-6"},
         {"Linux 允许", "w:linux@0-5 n:允许@6-12 z:允许@6-12"},
+#if FSI_SPACE_JUNCTIONS
+        /* A quoted phrase's text; unquoted, the parser makes each
+         * side a word of its own, without the space. */
+        {"不会 显示", "n:不会@0-6 z:不会@0-6 j:会 显@3-10 n:显示@7-13 "
+                      "z:显示@7-13"},
+        {"开始  部分吧", "n:开始@0-6 z:开始@0-6 j:始 部@3-11 n:部分@8-14 "
+                        "n:分吧@11-17"},
+        {"不会 linux", "w:linux@7-12 n:不会@0-6 z:不会@0-6"},
+#else
+        {"不会 显示", "n:不会@0-6 z:不会@0-6 n:显示@7-13 z:显示@7-13"},
+#endif
     };
     PHASE("query tokens");
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)

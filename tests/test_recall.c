@@ -1745,6 +1745,98 @@ static void add_text_queries(void)
         added++;
     }
 
+    /* CJK, white space, CJK, quoted: the space as written, as another
+     * kind of white space (the phrase matches any run of it), and
+     * dropped; unquoted, the two sides as two words. The index has a
+     * junction term for the two characters either side of the space,
+     * which the quoted phrase requires: the posts that hold it with a
+     * line break, a tab or U+3000 there must be found too. */
+    static const char *const spaces[] = {" ", "  ", "\t", "\n",
+                                         "\xE3\x80\x80" /* U+3000 */};
+    for (size_t k = 0, added = 0; added < 60 && k < 200000; k++) {
+        const char *s = texts.v[pick(texts.n)];
+        int32_t len = (int32_t)strlen(s), i = (int32_t)pick((size_t)len);
+        while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i--;
+        /* The first CJK, white space, CJK from i on. */
+        int32_t left = -1, gap = -1, right = -1, end = -1;
+        for (int32_t at = i, prev = -1; at < len && end < 0;) {
+            int32_t here = at;
+            UChar32 c;
+            U8_NEXT(s, at, len, c);
+            if (u_isUWhiteSpace(c)) {
+                if (gap < 0 && prev >= 0)
+                    left = prev, gap = here;
+                prev = -1;
+                continue;
+            }
+            if (is_cjk_script(c)) {
+                if (gap >= 0)
+                    right = here, end = at;
+                prev = here;
+            } else {
+                prev = -1;
+            }
+            if (end < 0)
+                gap = -1;
+        }
+        if (end < 0 || !boundary_at(s, left, len) || !boundary_at(s, end, len))
+            continue;
+        /* One more CJK character on each side when there is one. */
+        int32_t a = left, b = end;
+        if (a > 0) {
+            int32_t j = a;
+            UChar32 c;
+            U8_PREV(s, 0, j, c);
+            if (is_cjk_script(c) && boundary_at(s, j, len))
+                a = j;
+        }
+        if (b < len) {
+            int32_t j = b;
+            UChar32 c;
+            U8_NEXT(s, j, len, c);
+            if (is_cjk_script(c) && boundary_at(s, j, len))
+                b = j;
+        }
+        const char *space = spaces[pick(sizeof spaces / sizeof spaces[0])];
+        sbuf_t as_written = {0}, other = {0}, joined = {0}, words = {0};
+        sb_printf(&as_written, "\"%.*s\"", (int)(b - a), s + a);
+        sb_printf(&other, "\"%.*s%s%.*s\"", (int)(gap - a), s + a, space,
+                  (int)(b - right), s + right);
+        sb_printf(&joined, "\"%.*s%.*s\"", (int)(gap - a), s + a,
+                  (int)(b - right), s + right);
+        sb_printf(&words, "%.*s %.*s", (int)(gap - a), s + a,
+                  (int)(b - right), s + right);
+        query_t *q = add_query("cjk-space", as_written.s, Q_PHRASE);
+        q->must_match = 1;
+        q->via_cli = added % 10 == 0;
+        add_query("cjk-space", other.s, Q_PHRASE)->must_match = 1;
+        add_query("cjk-space", joined.s, Q_PHRASE);
+        if (plain_word(s + a, (size_t)(gap - a)) &&
+            plain_word(s + right, (size_t)(b - right)))
+            add_query("cjk-space", words.s, Q_WORDS)->must_match = 1;
+        free(as_written.s);
+        free(other.s);
+        free(joined.s);
+        free(words.s);
+        added++;
+    }
+    /* A CJK pair written without a space, asked for with one: the
+     * junction of a phrase is no bigram (mostly nowhere). */
+    strv_t pairs = {0};
+    cjk_ngrams(&texts, 2, &pairs);
+    for (size_t k = 0; k < 20 && pairs.n > 0; k++) {
+        const char *pair = pairs.v[pick(pairs.n)];
+        int32_t j = 0, n = (int32_t)strlen(pair);
+        UChar32 c;
+        U8_NEXT(pair, j, n, c);
+        sbuf_t b = {0};
+        sb_printf(&b, "\"%.*s %s\"", (int)j, pair, pair + j);
+        add_query("cjk-space", b.s, Q_PHRASE);
+        free(b.s);
+    }
+    strv_free(&pairs);
+
     /* Random pairs of characters: mostly nowhere. */
     for (int k = 0; k < 80; k++) {
         sbuf_t b = {0};

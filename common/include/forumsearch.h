@@ -936,7 +936,11 @@ typedef enum forum_token_kind {
     FORUM_TOKEN_JUNCTION    /**< A word and the CJK character written
                                  against it (linux允 in Linux允许,
                                  么psql in 那么psql), after the WORD
-                                 token; in queries a filter, no weight. */
+                                 token; or two CJK characters and the
+                                 one space between them (会 显 in
+                                 不会 显示), after the n-grams of the
+                                 first one's run. In queries a filter,
+                                 no weight. */
 } forum_token_kind_t;
 
 /**
@@ -953,7 +957,8 @@ typedef int (*forum_token_fn)(void *payload, forum_token_kind_t kind,
 #define FORUM_TOKENIZE_DOCUMENT 0x0 /**< Every token the indexer sees. */
 /** The terms a query needs: each Latin word (with its JUNCTIONs); for
  *  a CJK run of n characters the one n-gram when n <= 2 (plus its
- *  ALIGNED form when n is 2), else every bigram of the run. */
+ *  ALIGNED form when n is 2), else every bigram of the run (and its
+ *  JUNCTION with a CJK character after one space). */
 #define FORUM_TOKENIZE_QUERY 0x1
 
 /** Creates a tokenizer (it owns an ICU break iterator).

@@ -142,6 +142,19 @@ expect_in "$work/err" "forum-search: bad query: column 4: unbalanced parenthesis
 expect_exit 0 "explain a mixed query" -- "$SEARCH" --explain "$db" "GPU价格"
 expect_in "$work/out" "junction gpu价" "explain lists the junction term"
 expect_in "$work/out" "candidates   5 posts from Xapian; 5 kept by the text check" "junction: no candidate without it"
+# So are two CJK characters with one space (or line break) between
+# them, which a quoted phrase with that space requires: one post has 同事
+# at the end of a line and 哈哈 on the next; the other with both, apart,
+# is no candidate (2 candidates for 1 match with version 4). Unquoted,
+# the two are words of their own, anywhere in the post.
+expect_exit 0 "explain a phrase with a space" -- "$SEARCH" --explain "$db" '"同事 哈哈"'
+expect_in "$work/out" 'junction "事 哈"  1 post' "explain lists the space junction, quoted"
+expect_in "$work/out" "candidates   1 post from Xapian; 1 kept by the text check" "space junction: no candidate without it"
+expect_exit 0 "explain two words" -- "$SEARCH" --explain "$db" '同事 哈哈'
+expect_not_in "$work/out" "junction" "two words need no junction"
+expect_in "$work/out" "candidates   2 posts from Xapian; exact" "two words: both posts"
+expect_exit 0 "explain a title phrase with a space" -- "$SEARCH" --explain "$db" 'title:"同事 哈哈"'
+expect_not_in "$work/out" "junction" "titles have no junctions"
 
 # ---- --stats, --values, --version -----------------------------------------
 expect_exit 0 "stats" -- "$INDEX" --stats "$db"
