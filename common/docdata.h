@@ -1,6 +1,7 @@
 /* forumsearch — private: what is stored with each post and thread.
  *
- * Post record (the document data of each post), in this order: a
+ * Post record (the document data of each post; the shim stores it
+ * packed with zstd and hands it back as encoded here), in this order: a
  * version byte (1), the thread id, the floor, the post's date, the
  * author, the text, the title (the article only; empty in replies), the
  * board and the thread's date.

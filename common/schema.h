@@ -30,12 +30,15 @@
  *     1 FSI_SLOT_FLOOR   floor (sortable_serialise)
  *     2 FSI_SLOT_THREAD  thread id (collapse key)
  *     3 FSI_SLOT_ORDER   thread id, NUL, sortable floor (thread order)
- *   Document data: see docdata.h.
+ *   Document data: the post record (docdata.h), packed by the shim
+ *   (a zstd frame, with the shard's dictionary once it has one).
  *   Metadata:
  *     fs:analyzer      FSI_ANALYZER_VERSION at index time
  *     fs:icu           ICU version at index time
  *     fs:compacted     bytes on disk after the last compaction
  *     T<thread>        the thread record (docdata.h)
+ *     fs:zdict:<id>    the zstd dictionary post records are packed with
+ *                      (id in 8 hex digits; xapian_shim.cc)
  *     F<root hash>:<file>  "mtime size" NUL <file>: an indexed file
  *   (Every key and id term is built by fsi_make_key(): over 240 bytes,
  *    a prefix of the value plus its hash.)

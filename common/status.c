@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <unicode/uversion.h>
+#include <zstd.h>
 
 #include "forumsearch.h"
 #include "xapian_shim.h"
@@ -46,8 +47,8 @@ const char *forum_dependency_versions(void)
     static char versions[64];
     /* Racing threads write identical bytes, so no lock is needed. */
     if (versions[0] == '\0')
-        snprintf(versions, sizeof versions, "Xapian %s, ICU %s",
-                 fsi_xapian_version(), U_ICU_VERSION);
+        snprintf(versions, sizeof versions, "Xapian %s, ICU %s, zstd %s",
+                 fsi_xapian_version(), U_ICU_VERSION, ZSTD_versionString());
     return versions;
 }
 

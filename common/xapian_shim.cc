@@ -5,6 +5,7 @@
  * extern "C" function catches everything; nothing may unwind into C.
  */
 #include "xapian_shim.h"
+#include "fsi_limits.h"
 #include "remote.h"
 
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -22,6 +24,8 @@
 #include <sys/stat.h>
 
 #include <xapian.h>
+#include <zdict.h>
+#include <zstd.h>
 
 struct fsi_xdb {
     Xapian::Database *reader = nullptr;       /* Set in every mode. */
@@ -47,6 +51,27 @@ struct fsi_xdb {
     /* The shards `reader` searches, in its order: Xapian numbers their
      * documents round robin. */
     std::vector<size_t> present;
+
+    /* Post records are stored packed with zstd (see "Packed records"). A
+     * writer packs with its shard's dictionary once it has one; until
+     * then without, keeping a sample of what it writes to train one. */
+    ZSTD_CCtx *pack_ctx = nullptr;
+    ZSTD_CDict *pack_dict = nullptr;
+    bool dict_uncommitted = false; /* Trained in the open transaction. */
+    bool dict_failed = false;      /* The sample trained none. */
+    std::string samples;
+    std::vector<size_t> sample_sizes;
+    /* Readers: the dictionaries met so far, by id (any shard's). */
+    std::map<unsigned, ZSTD_DDict *> unpack_dicts;
+    std::mutex unpack_lock;
+
+    ~fsi_xdb()
+    {
+        ZSTD_freeCCtx(pack_ctx);
+        ZSTD_freeCDict(pack_dict);
+        for (auto &entry : unpack_dicts)
+            ZSTD_freeDDict(entry.second);
+    }
 };
 
 struct fsi_xdoc {
@@ -159,19 +184,205 @@ char *dup_string(const std::string &s)
     return out;
 }
 
+/* ---- Packed records ------------------------------------------------
+ *
+ * Each post record (docdata.h) is stored as a zstd frame, with a
+ * dictionary trained on the shard's first posts: a post is a few
+ * hundred bytes, too little for zlib (Xapian's own compression of
+ * document data) to find repeats in, while a dictionary holds what
+ * posts share. Measured on 60,000 records of the 100 MiB bench corpus:
+ * zlib keeps 86 % of the bytes, zstd with a 110 KB dictionary 58 %, and
+ * unpacks a record in 1.5 µs against zlib's 5.3 µs. Xapian stores a
+ * frame as it is (it compresses only what gets smaller).
+ *
+ * The dictionary is metadata, "fs:zdict:" and its id in 8 hex digits,
+ * committed in the transaction of the first documents packed with it;
+ * frames name their dictionary's id, so a reader of many shards (or of
+ * shards merged by xapian-compact) finds it whichever shard it is in.
+ * Data that is not a zstd frame is returned as it is. */
+
+const int pack_level = 3;
+/* Train once this much was written without a dictionary: about 5,000
+ * posts, 0.5 s of training. Smaller shards stay without one. */
+const size_t dict_sample_bytes = 2u << 20;
+const size_t dict_capacity = 110 * 1024;
+const char dict_key_prefix[] = "fs:zdict:";
+
+std::string dict_key(unsigned id)
+{
+    char key[32];
+    std::snprintf(key, sizeof key, "%s%08x", dict_key_prefix, id);
+    return key;
+}
+
+bool is_frame(const std::string &data)
+{
+    static const unsigned char magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    return data.size() >= 4 && std::memcmp(data.data(), magic, 4) == 0;
+}
+
+/* A writer's dictionary: the one its shard has, if any. */
+void load_pack_dict(fsi_xdb_t *db)
+{
+    for (Xapian::TermIterator it = db->writer->metadata_keys_begin(
+             dict_key_prefix);
+         it != db->writer->metadata_keys_end(dict_key_prefix); ++it) {
+        std::string dict = db->writer->get_metadata(*it);
+        db->pack_dict = ZSTD_createCDict(dict.data(), dict.size(),
+                                         pack_level);
+        if (db->pack_dict == nullptr)
+            throw Xapian::DatabaseCorruptError("the record dictionary " +
+                                               *it + " does not load");
+        return;
+    }
+}
+
+void train_pack_dict(fsi_xdb_t *db)
+{
+    std::string dict(dict_capacity, '\0');
+    size_t len = ZDICT_trainFromBuffer(
+        &dict[0], dict.size(), db->samples.data(), db->sample_sizes.data(),
+        static_cast<unsigned>(db->sample_sizes.size()));
+    db->samples.clear();
+    db->samples.shrink_to_fit();
+    db->sample_sizes.clear();
+    db->sample_sizes.shrink_to_fit();
+    if (ZDICT_isError(len)) { /* Too few or too alike: pack without. */
+        db->dict_failed = true;
+        return;
+    }
+    dict.resize(len);
+    db->pack_dict = ZSTD_createCDict(dict.data(), dict.size(), pack_level);
+    if (db->pack_dict == nullptr)
+        throw std::bad_alloc();
+    db->writer->set_metadata(dict_key(ZDICT_getDictID(dict.data(),
+                                                       dict.size())),
+                             dict);
+    db->dict_uncommitted = true;
+}
+
+/* The transaction that stored the dictionary was thrown away: so was
+ * the dictionary, and what comes next is packed without until another
+ * is trained. */
+void forget_uncommitted_dict(fsi_xdb_t *db)
+{
+    if (!db->dict_uncommitted)
+        return;
+    ZSTD_freeCDict(db->pack_dict);
+    db->pack_dict = nullptr;
+    db->dict_uncommitted = false;
+}
+
+/* Replaces doc's data by its packed form. */
+void pack(fsi_xdb_t *db, Xapian::Document &doc)
+{
+    std::string data = doc.get_data();
+    if (is_frame(data)) /* Packed already (a record never starts so). */
+        return;
+    if (db->pack_dict == nullptr && !db->dict_failed) {
+        db->samples += data;
+        db->sample_sizes.push_back(data.size());
+        if (db->samples.size() >= dict_sample_bytes)
+            train_pack_dict(db);
+    }
+    if (db->pack_ctx == nullptr) {
+        db->pack_ctx = ZSTD_createCCtx();
+        if (db->pack_ctx == nullptr)
+            throw std::bad_alloc();
+    }
+    std::string packed(ZSTD_compressBound(data.size()), '\0');
+    size_t len = db->pack_dict
+        ? ZSTD_compress_usingCDict(db->pack_ctx, &packed[0], packed.size(),
+                                   data.data(), data.size(), db->pack_dict)
+        : ZSTD_compressCCtx(db->pack_ctx, &packed[0], packed.size(),
+                            data.data(), data.size(), pack_level);
+    if (ZSTD_isError(len))
+        throw Xapian::InternalError(std::string("packing a record: ") +
+                                    ZSTD_getErrorName(len));
+    packed.resize(len);
+    doc.set_data(packed);
+}
+
+/* The dictionary with this id, from whichever shard has it; nullptr
+ * when none has. */
+ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
+{
+    std::lock_guard<std::mutex> hold(db->unpack_lock);
+    auto found = db->unpack_dicts.find(id);
+    if (found != db->unpack_dicts.end())
+        return found->second;
+    std::string key = dict_key(id), dict;
+    if (db->shards.empty()) {
+        dict = db->reader->get_metadata(key);
+    } else {
+        for (fsi_xdb_t *shard : db->shards)
+            if (!shard->missing && dict.empty())
+                dict = shard->reader->get_metadata(key);
+    }
+    if (dict.empty())
+        return nullptr;
+    ZSTD_DDict *loaded = ZSTD_createDDict(dict.data(), dict.size());
+    if (loaded == nullptr)
+        throw std::bad_alloc();
+    db->unpack_dicts.emplace(id, loaded);
+    return loaded;
+}
+
+/* One per thread: a context is 100 KB and costs more to make than a
+ * record does to unpack. */
+struct unpack_context {
+    ZSTD_DCtx *ctx = ZSTD_createDCtx();
+    ~unpack_context() { ZSTD_freeDCtx(ctx); }
+};
+
+/* A document's data as the indexer gave it (into out, reused). */
+void unpack(fsi_xdb_t *db, const std::string &stored, std::string &out)
+{
+    if (!is_frame(stored)) {
+        out = stored;
+        return;
+    }
+    unsigned long long size =
+        ZSTD_getFrameContentSize(stored.data(), stored.size());
+    /* A record holds a post of at most FSI_MAX_POST_BYTES and a title;
+     * anything far larger is damage, not a post. */
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
+        size > 16u * FSI_MAX_POST_BYTES)
+        throw Xapian::DatabaseCorruptError("a post record is damaged");
+    unsigned id = ZSTD_getDictID_fromFrame(stored.data(), stored.size());
+    ZSTD_DDict *dict = id ? unpack_dict(db, id) : nullptr;
+    if (id && dict == nullptr)
+        throw Xapian::DatabaseCorruptError(
+            "a post record needs the dictionary " + dict_key(id) +
+            ", which no shard has");
+    static thread_local unpack_context context;
+    if (context.ctx == nullptr)
+        throw std::bad_alloc();
+    out.resize(size);
+    size_t len = dict ? ZSTD_decompress_usingDDict(context.ctx, &out[0],
+                                                   out.size(), stored.data(),
+                                                   stored.size(), dict)
+                      : ZSTD_decompressDCtx(context.ctx, &out[0], out.size(),
+                                            stored.data(), stored.size());
+    if (ZSTD_isError(len) || len != size)
+        throw Xapian::DatabaseCorruptError("a post record is damaged");
+}
+
 class CallbackDecider : public Xapian::MatchDecider {
   public:
-    CallbackDecider(fsi_decider_fn fn, void *payload)
-        : fn_(fn), payload_(payload) {}
+    CallbackDecider(fsi_xdb_t *db, fsi_decider_fn fn, void *payload)
+        : db_(db), fn_(fn), payload_(payload) {}
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string data = doc.get_data();
-        return fn_(payload_, data.data(), data.size()) != 0;
+        unpack(db_, doc.get_data(), data_);
+        return fn_(payload_, data_.data(), data_.size()) != 0;
     }
 
   private:
+    fsi_xdb_t *db_;
     fsi_decider_fn fn_;
     void *payload_;
+    mutable std::string data_;
 };
 
 /* Hands every match to fsi_xsearch_t's fold(), with its value in the
@@ -210,13 +421,19 @@ void open_transaction(fsi_xdb_t *db)
  * transaction. */
 void commit_and_continue(fsi_xdb_t *db)
 {
-    if (db->in_transaction) {
-        /* Over either way: Xapian ends it even when the commit fails. */
-        db->in_transaction = false;
-        db->writer->commit_transaction();
-    } else {
-        db->writer->commit();
+    try {
+        if (db->in_transaction) {
+            /* Over either way: Xapian ends it even when the commit fails. */
+            db->in_transaction = false;
+            db->writer->commit_transaction();
+        } else {
+            db->writer->commit();
+        }
+    } catch (...) {
+        forget_uncommitted_dict(db);
+        throw;
     }
+    db->dict_uncommitted = false;
     open_transaction(db);
 }
 
@@ -371,6 +588,7 @@ forum_status_t fsi_xdb_open_with(fsi_xdb_t **out, const char *path, int mode,
                 flags |= Xapian::DB_RETRY_LOCK;
             db->writer = new Xapian::WritableDatabase(path, flags);
             db->reader = db->writer;
+            load_pack_dict(db);
             open_transaction(db);
         }
         *out = db;
@@ -496,6 +714,7 @@ forum_status_t fsi_xdb_end_batch(fsi_xdb_t *db, int commit)
             commit_and_continue(db);
         } else if (db->in_transaction) {
             db->in_transaction = false;
+            forget_uncommitted_dict(db);
             db->writer->cancel_transaction();
             open_transaction(db);
         }
@@ -719,6 +938,7 @@ forum_status_t fsi_xdb_add_document(fsi_xdb_t *db, fsi_xdoc_t *doc,
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
+        pack(db, doc->doc);
         *docid = db->writer->add_document(doc->doc);
         return FORUM_OK;
     } catch (...) {
@@ -733,6 +953,7 @@ forum_status_t fsi_xdb_replace_document(fsi_xdb_t *db, uint32_t docid,
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
+        pack(db, doc->doc);
         db->writer->replace_document(docid, doc->doc);
         return FORUM_OK;
     } catch (...) {
@@ -1053,7 +1274,7 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();
-    CallbackDecider decider(opts->decider, opts->decider_payload);
+    CallbackDecider decider(db, opts->decider, opts->decider_payload);
     Xapian::MSet mset = enquire.get_mset(
         opts->arrange ? 0 : clamp_count(opts->offset),
         folding ? 0 : opts->arrange ? all : clamp_count(opts->limit),
@@ -1147,9 +1368,10 @@ static void read_page(fsi_xdb_t *db, const fsi_xsearch_t *opts,
     char key[256];
     for (size_t i = 0; i < out->n_hits; i++) {
         fsi_xhit_t *hit = &out->hits[i];
-        std::string data =
-            listed ? (*listed)[ranks[i]].get_document().get_data()
-                   : db->reader->get_document(hit->docid).get_data();
+        std::string data;
+        unpack(db, listed ? (*listed)[ranks[i]].get_document().get_data()
+                          : db->reader->get_document(hit->docid).get_data(),
+               data);
         hit->data = dup_string(data);
         if (hit->data == nullptr)
             throw std::bad_alloc();
@@ -1471,7 +1693,7 @@ static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
 
     std::vector<fsi_xcand_t> cands;
     cands.reserve(mset.size());
-    std::string arena;
+    std::string arena, data;
     std::vector<size_t> tie_at, primary_at;
     const Xapian::doccount batch = 512;
     for (Xapian::doccount i = 0; i < mset.size(); i += batch) {
@@ -1482,7 +1704,7 @@ static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
             mset.fetch(begin, end);
         for (Xapian::MSetIterator it = begin; it != end; ++it) {
             if (opts->decider) {
-                std::string data = it.get_document().get_data();
+                unpack(db, it.get_document().get_data(), data);
                 if (!opts->decider(opts->decider_payload, data.data(),
                                    data.size()))
                     continue;

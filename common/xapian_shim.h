@@ -63,7 +63,9 @@ forum_status_t fsi_xdb_metadata_keys(fsi_xdb_t *db, const char *prefix,
 
 forum_status_t fsi_xdb_delete_by_term(fsi_xdb_t *db, const char *term,
                                       size_t len);
-/* Adds doc as a new document; its docid (in this shard) to *docid. */
+/* Adds doc as a new document; its docid (in this shard) to *docid.
+ * Both store doc's data packed (zstd, xapian_shim.cc "Packed records"),
+ * and leave it packed in doc; searches hand it back as it was set. */
 forum_status_t fsi_xdb_add_document(fsi_xdb_t *db, fsi_xdoc_t *doc,
                                     uint32_t *docid);
 /* Replaces document docid of this shard by doc. */

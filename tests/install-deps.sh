@@ -4,7 +4,7 @@
 #   tests/install-deps.sh          install what is missing
 #   tests/install-deps.sh --list   print the package names
 set -eu
-packages="libxapian-dev libicu-dev cmake pkg-config gcc g++ make python3 python3-xapian python3-pytest
+packages="libxapian-dev libicu-dev libzstd-dev cmake pkg-config gcc g++ make python3 python3-xapian python3-pytest
           clang libclang-rt-14-dev libmicrohttpd-dev chromium
           man-db groff-base bash-completion xapian-tools"
 if [ "${1:-}" = --list ]; then

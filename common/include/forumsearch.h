@@ -105,7 +105,8 @@ FORUM_API const char *forum_version_string(void);
  *  program was compiled with. */
 FORUM_API unsigned forum_version_number(void);
 
-/** Versions of the libraries in use: "Xapian 1.4.22, ICU 72.1". Static. */
+/** Versions of the libraries in use: "Xapian 1.4.22, ICU 72.1, zstd 1.5.4".
+ *  Static. */
 FORUM_API const char *forum_dependency_versions(void);
 
 /** Frees memory the library allocated for the caller (error messages,
