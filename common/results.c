@@ -112,6 +112,7 @@ void fsi_facts_free(fsi_facts_t *facts)
 /* ---- The search's callbacks ---------------------------------------- */
 
 static void thread_best_free(fsi_thread_best_t *t);
+static void free_fold_parts(fsi_run_t *run);
 
 static void restart_run(void *payload)
 {
@@ -124,6 +125,7 @@ static void restart_run(void *payload)
     run->also_at = NULL;
     run->n_page = 0;
     thread_best_free(&run->best);
+    free_fold_parts(run);
 }
 
 /* The key of the hit's thread record. */
@@ -328,8 +330,49 @@ static int fold_match(fsi_thread_best_t *t, uint64_t docid, double weight,
 static int fold_match_cb(void *payload, uint64_t docid, double weight,
                          const char *key, size_t key_len)
 {
+    return fold_match(payload, docid, weight, key, key_len, 0);
+}
+
+static void free_fold_parts(fsi_run_t *run)
+{
+    for (size_t k = 0; k < run->n_parts; k++)
+        thread_best_free(&run->parts[k]);
+    free(run->parts);
+    run->parts = NULL;
+    run->n_parts = 0;
+}
+
+/* Shard k's own table, when the shim searches the shards side by side. */
+static void *fold_part(void *payload, unsigned k, unsigned n)
+{
     fsi_run_t *run = payload;
-    return fold_match(&run->best, docid, weight, key, key_len, 0);
+    if (run->n_parts != n) {
+        free_fold_parts(run);
+        run->parts = calloc(n, sizeof *run->parts);
+        if (run->parts == NULL)
+            return NULL;
+        run->n_parts = n;
+    }
+    return &run->parts[k];
+}
+
+/* The shards' tables into one: a thread's best of bests, its counts
+ * added up (each shard holds whole threads, so this is mostly moving
+ * entries). */
+static int fold_join(void *payload)
+{
+    fsi_run_t *run = payload;
+    for (size_t k = 0; k < run->n_parts; k++) {
+        const fsi_thread_best_t *part = &run->parts[k];
+        for (size_t i = 0; i < part->n; i++) {
+            const fsi_xhit_t *h = &part->hits[i];
+            if (fold_match(&run->best, h->docid, h->weight, h->key,
+                           h->key_len, h->collapse_count) != 0)
+                return -1;
+        }
+    }
+    free_fold_parts(run);
+    return 0;
 }
 
 /* The threads: the matches the shim folded, and those it listed. */
@@ -715,6 +758,9 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     if (o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE) {
         s.arrange = arrange_threads; /* which collapses (see there) */
         s.fold = fold_match_cb;
+        s.fold_payload = &run->best;
+        s.fold_part = fold_part;
+        s.fold_join = fold_join;
         s.collapse_slot = -1;
     }
     if (o->scope == FORUM_SCOPE_THREAD) {
@@ -851,6 +897,7 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
     fsi_facts_free(&run.titles);
     fsi_facts_free(&run.posts);
     thread_best_free(&run.best);
+    free_fold_parts(&run);
     res->also_at = run.also_at;
     res->n_page = run.also_at ? run.n_page : res->x.n_hits;
     if (status == FORUM_OK && run.also_at)

@@ -123,6 +123,10 @@ typedef struct fsi_run {
     size_t n_page;
     size_t *also_at;
     fsi_thread_best_t best;      /* Threads by relevance: see above. */
+    /* Shards searched side by side: each one's threads, until joined
+     * into best (results.c fold_part). */
+    fsi_thread_best_t *parts;
+    size_t n_parts;
 } fsi_run_t;
 
 /* The MatchDecider: whether the post (its document data) matches the

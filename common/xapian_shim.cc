@@ -9,16 +9,20 @@
 #include "remote.h"
 
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/stat.h>
@@ -79,8 +83,22 @@ struct fsi_xdoc {
     forum_status_t status = FORUM_OK;
 };
 
+/* A query as its parts, kept to build it again with each term scaled by
+ * its IDF in the whole database (see GlobalBM25). Plain data, read-only
+ * once made: each thread of a parallel search builds its own
+ * Xapian::Query from it (Xapian's are reference counted without locks). */
+struct query_recipe {
+    enum kind_t { TERM, MATCH_ALL, COMBINE, SCALE, VALUE } kind = TERM;
+    Xapian::Query::op op = Xapian::Query::OP_AND; /* COMBINE, VALUE. */
+    std::string term, lo, hi;   /* TERM; VALUE's limits. */
+    unsigned wqf_or_slot = 0;   /* TERM's wqf; VALUE's slot. */
+    double factor = 1;          /* SCALE. */
+    std::vector<std::shared_ptr<const query_recipe>> kids;
+};
+
 struct fsi_xquery {
-    Xapian::Query query;
+    Xapian::Query query; /* As made: for the remote backend. */
+    std::shared_ptr<const query_recipe> recipe;
 };
 
 namespace {
@@ -182,6 +200,134 @@ char *dup_string(const std::string &s)
         out[s.size()] = '\0';
     }
     return out;
+}
+
+Xapian::Query value_query(const query_recipe &r)
+{
+    if (r.op == Xapian::Query::OP_VALUE_RANGE)
+        return Xapian::Query(r.op, r.wqf_or_slot, r.lo, r.hi);
+    return Xapian::Query(r.op, r.wqf_or_slot,
+                         r.op == Xapian::Query::OP_VALUE_GE ? r.lo : r.hi);
+}
+
+/* ---- Ranking with the whole database's statistics -------------------
+ *
+ * BM25 exactly as Xapian's BM25Weight computes it with its defaults
+ * (k1 = 1, k2 = 0, k3 = 1, b = 0.5, min_normlen = 0.5), except that a
+ * term's IDF is not taken from the database being searched: each query
+ * term comes scaled by its IDF in the whole database (term_idfs(),
+ * build_query()), and the average length is the whole database's too.
+ * So one shard searched alone weighs every post as a search of all the
+ * shards does, and the shards can be searched side by side (parallel
+ * search below) with one order. The weights are the very doubles
+ * BM25Weight gives: it multiplies log(tw) by the term's factor, and here
+ * the factor arrives as that factor times log(tw), the same two numbers
+ * multiplied. (The remote backend cannot run a weight of ours; remote
+ * shards are searched with BM25Weight, and remote_test compares their
+ * answers with one local database's.) */
+const double bm25_k1 = 1, bm25_k3 = 1, bm25_b = 0.5, bm25_min_normlen = 0.5;
+
+class GlobalBM25 : public Xapian::Weight {
+  public:
+    explicit GlobalBM25(double inverse_average_length)
+        : inverse_average_length_(inverse_average_length)
+    {
+        need_stat(WDF);
+        need_stat(WDF_MAX);
+        need_stat(WQF);
+        need_stat(DOC_LENGTH);
+        need_stat(DOC_LENGTH_MIN);
+    }
+    GlobalBM25 *clone() const override
+    {
+        return new GlobalBM25(inverse_average_length_);
+    }
+    void init(double factor) override
+    {
+        termweight_ = factor;
+        double wqf = get_wqf();
+        termweight_ *= (bm25_k3 + 1) * wqf / (bm25_k3 + wqf);
+        termweight_ *= (bm25_k1 + 1);
+    }
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount len,
+                       Xapian::termcount) const override
+    {
+        double normlen = std::max(len * inverse_average_length_,
+                                  bm25_min_normlen);
+        double wdf_double(wdf);
+        double denom = bm25_k1 * (normlen * bm25_b + (1 - bm25_b)) +
+                       wdf_double;
+        return termweight_ * (wdf_double / denom);
+    }
+    double get_maxpart() const override
+    {
+        double normlen_lb = std::max(
+            std::max(get_wdf_upper_bound(), get_doclength_lower_bound()) *
+                inverse_average_length_,
+            bm25_min_normlen);
+        double denom = bm25_k1 * (normlen_lb * bm25_b + (1 - bm25_b));
+        double wdf_max(get_wdf_upper_bound());
+        denom += wdf_max;
+        return termweight_ * (wdf_max / denom);
+    }
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override
+    {
+        return 0;
+    }
+    double get_maxextra() const override { return 0; }
+
+  private:
+    double inverse_average_length_;
+    double termweight_ = 0;
+};
+
+typedef std::map<std::string, double> idf_table;
+
+/* BM25Weight's term weight before its factor: log(tw), tw raised to at
+ * least 1.5 for terms in more than about a third of the posts. */
+void add_idf(Xapian::Database &db, const std::string &term, bool match_all,
+             idf_table &idfs)
+{
+    if (idfs.count(term))
+        return;
+    Xapian::doccount n = db.get_doccount();
+    Xapian::doccount tf = match_all ? n : db.get_termfreq(term);
+    double tw = (n - tf + 0.5) / (tf + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    idfs[term] = std::log(tw);
+}
+
+void term_idfs(Xapian::Database &db, const query_recipe &r, idf_table &idfs)
+{
+    if (r.kind == query_recipe::TERM || r.kind == query_recipe::MATCH_ALL)
+        add_idf(db, r.term, r.kind == query_recipe::MATCH_ALL, idfs);
+    for (const auto &kid : r.kids)
+        term_idfs(db, *kid, idfs);
+}
+
+Xapian::Query build_query(const query_recipe &r, const idf_table &idfs)
+{
+    switch (r.kind) {
+    case query_recipe::TERM:
+        return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                             Xapian::Query(r.term, r.wqf_or_slot),
+                             idfs.at(r.term));
+    case query_recipe::MATCH_ALL:
+        return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                             Xapian::Query::MatchAll, idfs.at(r.term));
+    case query_recipe::SCALE:
+        return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                             build_query(*r.kids[0], idfs), r.factor);
+    case query_recipe::VALUE:
+        return value_query(r);
+    case query_recipe::COMBINE:
+        break;
+    }
+    std::vector<Xapian::Query> parts;
+    for (const auto &kid : r.kids)
+        parts.push_back(build_query(*kid, idfs));
+    return Xapian::Query(r.op, parts.begin(), parts.end());
 }
 
 /* ---- Packed records ------------------------------------------------
@@ -386,21 +532,24 @@ class CallbackDecider : public Xapian::MatchDecider {
 };
 
 /* Hands every match to fsi_xsearch_t's fold(), with its value in the
- * tie slot. The docid is the match's in its own shard: a MatchSpy sees
- * no other (resolve_folded() finds the page's). */
+ * tie slot, and payload (fold_payload, or a part's). The docid is the
+ * match's in its own shard: a MatchSpy sees no other (resolve_folded()
+ * finds the page's). */
 class FoldingSpy : public Xapian::MatchSpy {
   public:
-    explicit FoldingSpy(const fsi_xsearch_t *opts) : opts_(opts) {}
+    FoldingSpy(const fsi_xsearch_t *opts, void *payload)
+        : opts_(opts), payload_(payload) {}
     void operator()(const Xapian::Document &doc, double wt) override
     {
         std::string key = doc.get_value(opts_->tie_slot);
-        if (opts_->fold(opts_->payload, doc.get_docid(), wt, key.data(),
+        if (opts_->fold(payload_, doc.get_docid(), wt, key.data(),
                         key.size()) != 0)
             throw std::bad_alloc();
     }
 
   private:
     const fsi_xsearch_t *opts_;
+    void *payload_;
 };
 
 /* Xapian's WritableDatabase commits pending changes when it is closed
@@ -1093,7 +1242,11 @@ size_t fsi_sortable_serialise(double value, char out[16])
 fsi_xquery_t *fsi_xq_term(const char *term, size_t len, unsigned wqf)
 {
     try {
-        return new fsi_xquery_t{Xapian::Query(std::string(term, len), wqf)};
+        std::shared_ptr<query_recipe> recipe(new query_recipe);
+        recipe->kind = query_recipe::TERM;
+        recipe->term.assign(term, len);
+        recipe->wqf_or_slot = wqf;
+        return new fsi_xquery_t{Xapian::Query(recipe->term, wqf), recipe};
     } catch (...) {
         return nullptr;
     }
@@ -1102,7 +1255,9 @@ fsi_xquery_t *fsi_xq_term(const char *term, size_t len, unsigned wqf)
 fsi_xquery_t *fsi_xq_match_all(void)
 {
     try {
-        return new fsi_xquery_t{Xapian::Query::MatchAll};
+        std::shared_ptr<query_recipe> recipe(new query_recipe);
+        recipe->kind = query_recipe::MATCH_ALL;
+        return new fsi_xquery_t{Xapian::Query::MatchAll, recipe};
     } catch (...) {
         return nullptr;
     }
@@ -1121,16 +1276,21 @@ fsi_xquery_t *fsi_xq_combine(enum fsi_xq_op op, fsi_xquery_t **subs, size_t n)
         case FSI_XQ_FILTER: xop = Xapian::Query::OP_FILTER; break;
         }
         std::vector<Xapian::Query> parts;
+        std::shared_ptr<query_recipe> recipe(new query_recipe);
+        recipe->kind = query_recipe::COMBINE;
+        recipe->op = xop;
         bool complete = true;
         for (size_t i = 0; i < n; i++) {
-            if (subs[i] == nullptr)
+            if (subs[i] == nullptr) {
                 complete = false;
-            else
+            } else {
                 parts.push_back(subs[i]->query);
+                recipe->kids.push_back(subs[i]->recipe);
+            }
         }
         if (complete)
             result = new fsi_xquery_t{
-                Xapian::Query(xop, parts.begin(), parts.end())};
+                Xapian::Query(xop, parts.begin(), parts.end()), recipe};
     } catch (...) {
         result = nullptr;
     }
@@ -1143,10 +1303,15 @@ fsi_xquery_t *fsi_xq_scale(fsi_xquery_t *q, double factor)
 {
     fsi_xquery_t *result = nullptr;
     try {
-        if (q)
+        if (q) {
+            std::shared_ptr<query_recipe> recipe(new query_recipe);
+            recipe->kind = query_recipe::SCALE;
+            recipe->factor = factor;
+            recipe->kids.push_back(q->recipe);
             result = new fsi_xquery_t{
                 Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->query,
-                              factor)};
+                              factor), recipe};
+        }
     } catch (...) {
         result = nullptr;
     }
@@ -1158,19 +1323,19 @@ fsi_xquery_t *fsi_xq_value_range(unsigned slot, const char *lo, size_t lo_len,
                                  const char *hi, size_t hi_len)
 {
     try {
-        if (lo && hi)
-            return new fsi_xquery_t{Xapian::Query(
-                Xapian::Query::OP_VALUE_RANGE, slot, std::string(lo, lo_len),
-                std::string(hi, hi_len))};
+        if (!lo && !hi)
+            return fsi_xq_match_all();
+        std::shared_ptr<query_recipe> recipe(new query_recipe);
+        recipe->kind = query_recipe::VALUE;
+        recipe->op = lo && hi ? Xapian::Query::OP_VALUE_RANGE
+                   : lo       ? Xapian::Query::OP_VALUE_GE
+                              : Xapian::Query::OP_VALUE_LE;
+        recipe->wqf_or_slot = slot;
         if (lo)
-            return new fsi_xquery_t{Xapian::Query(Xapian::Query::OP_VALUE_GE,
-                                                  slot,
-                                                  std::string(lo, lo_len))};
+            recipe->lo.assign(lo, lo_len);
         if (hi)
-            return new fsi_xquery_t{Xapian::Query(Xapian::Query::OP_VALUE_LE,
-                                                  slot,
-                                                  std::string(hi, hi_len))};
-        return new fsi_xquery_t{Xapian::Query::MatchAll};
+            recipe->hi.assign(hi, hi_len);
+        return new fsi_xquery_t{value_query(*recipe), recipe};
     } catch (...) {
         return nullptr;
     }
@@ -1251,12 +1416,225 @@ static void keep_spied_counts(const Xapian::ValueCountMatchSpy &spy,
  * the page. Hits get no document yet. With fold() (and no remote shard,
  * whose matches a MatchSpy does not see), every match goes to fold()
  * and none is listed: returns true then. */
+namespace {
+
+/* ---- Shards searched side by side ------------------------------------
+ *
+ * Xapian searches the shards of a union one after the other. With
+ * GlobalBM25 each shard alone weighs its posts as the union does, so
+ * they can be searched on a thread each and merged: by weight, then the
+ * tie value, as Xapian orders them (a page), or by folding each shard's
+ * matches into a table of its own and joining the tables (threads
+ * ranked). Only where that is the same answer and it pays: local shards,
+ * relevance order, no decider (it verifies text in shared scratch
+ * memory), and a term in at least parallel_postings() posts; a thread
+ * costs tens of microseconds to start, a posting about 0.1. */
+const Xapian::doccount default_parallel_postings = 10000;
+
+/* FORUMSEARCH_PARALLEL_POSTINGS overrides the threshold (tests set 0 to
+ * search every sharded query side by side). */
+Xapian::doccount parallel_postings()
+{
+    const char *env = std::getenv("FORUMSEARCH_PARALLEL_POSTINGS");
+    if (env == nullptr || *env == '\0')
+        return default_parallel_postings;
+    return static_cast<Xapian::doccount>(std::strtoul(env, nullptr, 10));
+}
+
+Xapian::doccount largest_termfreq(Xapian::Database &db,
+                                  const query_recipe &r)
+{
+    Xapian::doccount most = 0;
+    if (r.kind == query_recipe::TERM)
+        most = db.get_termfreq(r.term);
+    else if (r.kind == query_recipe::MATCH_ALL)
+        most = db.get_doccount();
+    for (const auto &kid : r.kids)
+        most = std::max(most, largest_termfreq(db, *kid));
+    return most;
+}
+
+/* What one shard found, its docids already the union's. */
+struct shard_found {
+    struct hit {
+        Xapian::docid docid;
+        double weight;
+        std::string key;
+    };
+    std::vector<hit> hits;
+    Xapian::doccount matches = 0;
+    bool exact = true;
+    std::vector<std::string> values; /* count_slot's, sorted. */
+    Xapian::doccount spied = 0;
+    std::exception_ptr error;
+};
+
+void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
+                  const idf_table &idfs, double inverse_average_length,
+                  const fsi_xsearch_t *opts, void *fold_payload,
+                  shard_found &found)
+{
+    try {
+        Xapian::Database &shard = *db->shards[k]->reader;
+        Xapian::Enquire enquire(shard);
+        enquire.set_query(build_query(recipe, idfs));
+        GlobalBM25 weight(inverse_average_length);
+        enquire.set_weighting_scheme(weight);
+        bool folding = fold_payload != nullptr;
+        if (!folding)
+            enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
+        bool counting = opts->count_slot >= 0 && opts->exact_counts;
+        Xapian::ValueCountMatchSpy spy(
+            static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
+        if (counting)
+            enquire.add_matchspy(&spy);
+        FoldingSpy folder(opts, fold_payload);
+        if (folding)
+            enquire.add_matchspy(&folder);
+        Xapian::doccount all = shard.get_doccount();
+        Xapian::MSet mset = enquire.get_mset(
+            0,
+            folding ? 0
+                    : clamp_count(opts->limit > SIZE_MAX - opts->offset
+                                      ? SIZE_MAX
+                                      : opts->offset + opts->limit),
+            opts->exact_counts || folding ? all : 0);
+        found.matches = mset.get_matches_estimated();
+        found.exact =
+            mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+        if (counting) {
+            found.spied = spy.get_total();
+            for (Xapian::TermIterator it = spy.values_begin();
+                 it != spy.values_end(); ++it)
+                found.values.push_back(*it);
+        }
+        Xapian::docid n = static_cast<Xapian::docid>(db->shards.size());
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            found.hits.push_back({(*it - 1) * n +
+                                      static_cast<Xapian::docid>(k) + 1,
+                                  it.get_weight(), it.get_sort_key()});
+    } catch (...) {
+        found.error = std::current_exception();
+    }
+}
+
+/* Distinct values of sorted lists. */
+uint64_t count_distinct(std::vector<shard_found> &found)
+{
+    std::vector<std::string> all;
+    for (shard_found &f : found)
+        all.insert(all.end(), f.values.begin(), f.values.end());
+    std::sort(all.begin(), all.end());
+    return static_cast<uint64_t>(
+        std::unique(all.begin(), all.end()) - all.begin());
+}
+
+/* The search on a thread per shard, when side by side pays and gives
+ * the union's answer (above); false when it does not apply. Sets
+ * *folded as rank_matches() returns. */
+bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
+                       const fsi_xsearch_t *opts, const idf_table &idfs,
+                       double inverse_average_length, fsi_xresult_t *out,
+                       bool *folded)
+{
+    size_t n = db->shards.size();
+    bool folding = opts->arrange && opts->fold && opts->fold_part &&
+                   opts->fold_join;
+    if (n < 2 || db->present.size() != n || opts->decider ||
+        opts->primary_slot >= 0 || opts->collapse_slot >= 0 ||
+        (opts->arrange && !folding) ||
+        largest_termfreq(*db->reader, *q->recipe) < parallel_postings())
+        return false;
+    std::vector<void *> parts(n, nullptr);
+    for (size_t k = 0; folding && k < n; k++)
+        if ((parts[k] = opts->fold_part(opts->payload,
+                                        static_cast<unsigned>(k),
+                                        static_cast<unsigned>(n))) ==
+            nullptr)
+            throw std::bad_alloc();
+    std::vector<shard_found> found(n);
+    std::vector<std::thread> threads;
+    try {
+        for (size_t k = 1; k < n; k++)
+            threads.emplace_back(search_shard, db, k, std::cref(*q->recipe),
+                                 std::cref(idfs), inverse_average_length,
+                                 opts, parts[k], std::ref(found[k]));
+    } catch (...) {
+        /* No thread: this one searches those shards itself. */
+        for (size_t k = threads.size() + 1; k < n; k++)
+            search_shard(db, k, *q->recipe, idfs, inverse_average_length,
+                         opts, parts[k], found[k]);
+    }
+    search_shard(db, 0, *q->recipe, idfs, inverse_average_length, opts,
+                 parts[0], found[0]);
+    for (std::thread &t : threads)
+        t.join();
+    for (shard_found &f : found)
+        if (f.error)
+            std::rethrow_exception(f.error);
+
+    bool exact = true;
+    uint64_t matches = 0, spied = 0;
+    std::vector<shard_found::hit *> page;
+    for (shard_found &f : found) {
+        matches += f.matches;
+        spied += f.spied;
+        exact = exact && f.exact;
+        for (shard_found::hit &h : f.hits)
+            page.push_back(&h);
+    }
+    out->matches = out->uncollapsed = matches;
+    out->counts_final = !opts->exact_counts || exact;
+    if (opts->count_slot >= 0 && opts->exact_counts) {
+        out->counted = 1;
+        out->counted_docs = spied;
+        out->counted_values = count_distinct(found);
+    }
+    std::sort(page.begin(), page.end(),
+              [](const shard_found::hit *a, const shard_found::hit *b) {
+                  if (a->weight != b->weight)
+                      return a->weight > b->weight;
+                  return a->key < b->key;
+              });
+    size_t from = std::min(opts->offset, page.size());
+    size_t to = from + std::min(opts->limit, page.size() - from);
+    out->hits = static_cast<fsi_xhit_t *>(
+        std::calloc(to > from ? to - from : 1, sizeof(fsi_xhit_t)));
+    if (out->hits == nullptr)
+        throw std::bad_alloc();
+    for (size_t i = from; i < to; i++) {
+        fsi_xhit_t *hit = &out->hits[out->n_hits++];
+        hit->docid = page[i]->docid;
+        hit->weight = page[i]->weight;
+    }
+    if (folding && opts->fold_join(opts->payload) != 0)
+        throw std::bad_alloc();
+    *folded = folding;
+    return true;
+}
+
+} // namespace
+
 static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
     Xapian::Enquire enquire(*db->reader);
-    enquire.set_query(q->query);
-    bool folding = opts->arrange && opts->fold && !has_remote(db);
+    bool remote = has_remote(db);
+    double avlen = remote ? 0 : db->reader->get_avlength();
+    GlobalBM25 weight(avlen != 0 ? 1 / avlen : 0);
+    if (remote) {
+        enquire.set_query(q->query);
+    } else {
+        idf_table idfs;
+        term_idfs(*db->reader, *q->recipe, idfs);
+        bool folded = false;
+        if (rank_side_by_side(db, q, opts, idfs, avlen != 0 ? 1 / avlen : 0,
+                              out, &folded))
+            return folded;
+        enquire.set_query(build_query(*q->recipe, idfs));
+        enquire.set_weighting_scheme(weight);
+    }
+    bool folding = opts->arrange && opts->fold && !remote;
     if (opts->collapse_slot >= 0)
         enquire.set_collapse_key(static_cast<Xapian::valueno>(
             opts->collapse_slot));
@@ -1268,7 +1646,7 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
         static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
     if (counting)
         enquire.add_matchspy(&spy);
-    FoldingSpy folder(opts);
+    FoldingSpy folder(opts, opts->fold_payload);
     if (folding)
         enquire.add_matchspy(&folder);
     /* Counts are shown to users (posts per thread, totals), so ask for

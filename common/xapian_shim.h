@@ -190,10 +190,20 @@ typedef struct fsi_xsearch {
     /* Optional with arrange: the shim may hand matches to fold() as it
      * finds them (docid, weight, tie-slot value) instead of listing them
      * in the hits, which saves listing and sorting every match; arrange()
-     * then gets the hits it did list (none when it folded all). Returns
-     * nonzero when out of memory. */
-    int (*fold)(void *payload, uint64_t docid, double weight,
+     * then gets the hits it did list (none when it folded all). fold()
+     * is given fold_payload, or a part's (below). Returns nonzero when
+     * out of memory. */
+    int (*fold)(void *fold_payload, uint64_t docid, double weight,
                 const char *key, size_t key_len);
+    void *fold_payload;
+    /* Optional with fold: the shim may search n shards side by side,
+     * folding shard k's matches with fold_part(payload, k, n) as
+     * fold()'s payload (asked for every k before any shard is searched;
+     * NULL when out of memory); fold_join(payload) then folds the parts
+     * into fold_payload's, on the calling thread (nonzero when out of
+     * memory). */
+    void *(*fold_part)(void *payload, unsigned k, unsigned n);
+    int (*fold_join)(void *payload);
     /* The metadata key to read along with a hit's document (written to
      * key, at most cap bytes): its length, 0 for none. */
     size_t (*meta_key)(void *payload, const char *data, size_t len,

@@ -207,7 +207,7 @@ for tool in "$SEARCH" "$INDEX"; do
   name=$(basename "$tool")
   expect_exit 0 "$name --version" -- "$tool" --version
   checks=$((checks + 1))
-  grep -qE "^$name [0-9]+\.[0-9]+\.[0-9]+ \(libforumsearch [0-9.]+, Xapian [0-9.]+, ICU [0-9.]+\)$" "$work/out" ||
+  grep -qE "^$name [0-9]+\.[0-9]+\.[0-9]+ \(libforumsearch [0-9.]+, Xapian [0-9.]+, ICU [0-9.]+, zstd [0-9.]+\)$" "$work/out" ||
     fail "$name --version: $(cat "$work/out")"
   expect_exit 0 "$name --help" -- "$tool" --help
   expect_in "$work/out" "Exit status:" "$name --help has the exit codes"
