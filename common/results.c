@@ -113,6 +113,7 @@ void fsi_facts_free(fsi_facts_t *facts)
 
 static void thread_best_free(fsi_thread_best_t *t);
 static void free_fold_parts(fsi_run_t *run);
+static void free_decide_parts(fsi_run_t *run);
 
 static void restart_run(void *payload)
 {
@@ -126,6 +127,8 @@ static void restart_run(void *payload)
     run->n_page = 0;
     thread_best_free(&run->best);
     free_fold_parts(run);
+    free_decide_parts(run);
+    run->decide = (fsi_decide_t){.run = run};
 }
 
 /* The key of the hit's thread record. */
@@ -331,6 +334,49 @@ static int fold_match_cb(void *payload, uint64_t docid, double weight,
                          const char *key, size_t key_len)
 {
     return fold_match(payload, docid, weight, key, key_len, 0);
+}
+
+static void free_decide_parts(fsi_run_t *run)
+{
+    for (size_t k = 0; k < run->n_decide_parts; k++)
+        fsi_scratch_free(&run->part_scratch[k]);
+    free(run->part_scratch);
+    free(run->decide_parts);
+    run->part_scratch = NULL;
+    run->decide_parts = NULL;
+    run->n_decide_parts = 0;
+}
+
+/* Shard k's decider payload, with scratch of its own, when the shim
+ * searches the shards side by side. */
+static void *decide_part(void *payload, unsigned k, unsigned n)
+{
+    fsi_run_t *run = payload;
+    if (run->n_decide_parts != n) {
+        free_decide_parts(run);
+        run->decide_parts = calloc(n, sizeof *run->decide_parts);
+        run->part_scratch = calloc(n, sizeof *run->part_scratch);
+        if (run->decide_parts == NULL || run->part_scratch == NULL) {
+            free(run->decide_parts);
+            free(run->part_scratch);
+            run->decide_parts = NULL;
+            run->part_scratch = NULL;
+            return NULL;
+        }
+        run->n_decide_parts = n;
+    }
+    run->decide_parts[k] = (fsi_decide_t){.run = run,
+                                          .scratch = &run->part_scratch[k]};
+    return &run->decide_parts[k];
+}
+
+/* Whether a decider ran out of memory (after the search). */
+static int deciders_failed(const fsi_run_t *run)
+{
+    int failed = run->decide.failed;
+    for (size_t k = 0; k < run->n_decide_parts; k++)
+        failed |= run->decide_parts[k].failed;
+    return failed;
 }
 
 static void free_fold_parts(fsi_run_t *run)
@@ -750,8 +796,10 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     s.tie_slot = FSI_SLOT_ORDER;
     s.offset = o->offset;
     s.limit = o->limit;
+    run->decide = (fsi_decide_t){.run = run};
     s.decider = decided ? fsi_query_decide : NULL;
-    s.decider_payload = run;
+    s.decider_payload = &run->decide;
+    s.decider_part = decide_part;
     s.exact_counts = o->exact_counts;
     s.payload = run;
     s.restart = restart_run;
@@ -773,6 +821,8 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
         s.primary_slot = -1;
         run->posts_by_decider = o->sort == FORUM_SORT_DATE;
         s.decider = run->posts_by_decider ? fsi_query_decide_thread : NULL;
+        s.decider_payload = run;
+        s.decider_part = NULL; /* It fills run->posts. */
         s.arrange = arrange_thread_scope;
         s.fold = NULL; /* It needs every post. */
     }
@@ -885,6 +935,7 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
             status = read_leaves(q, &run);
         if (status == FORUM_OK && !run.failed)
             status = fsi_xdb_search(db->x, q->xquery, &search, &res->x);
+        run.failed |= deciders_failed(&run);
         if (status != FORUM_EMODIFIED)
             break;
     }
@@ -898,6 +949,7 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
     fsi_facts_free(&run.posts);
     thread_best_free(&run.best);
     free_fold_parts(&run);
+    free_decide_parts(&run);
     res->also_at = run.also_at;
     res->n_page = run.also_at ? run.n_page : res->x.n_hits;
     if (status == FORUM_OK && run.also_at)

@@ -405,6 +405,7 @@ static void gather_title_query(forum_query_t *q)
 
 typedef struct candidate {
     forum_query_t *q;
+    fsi_scratch_t *scratch;
     fsi_post_record_t rec;
     int text_ready, title_ready;
     int failed;
@@ -424,8 +425,8 @@ static int contains_str(fsi_normalized_t *norm, fsi_str_t src,
 
 static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
 {
-    forum_query_t *q = cand->q;
-    fsi_normalized_t *norm = title ? &q->norm_title : &q->norm_text;
+    fsi_normalized_t *norm = title ? &cand->scratch->title
+                                   : &cand->scratch->text;
     int *ready = title ? &cand->title_ready : &cand->text_ready;
     fsi_str_t src = title ? cand->rec.title : cand->rec.text;
     /* Most candidates hold the pattern as typed: no need to normalize. */
@@ -443,7 +444,7 @@ static int contains(candidate_t *cand, const fsi_pattern_t *pat, int title)
 static int name_equals(candidate_t *cand, const fsi_pattern_t *pat,
                        fsi_str_t name)
 {
-    fsi_normalized_t *norm = &cand->q->norm_name;
+    fsi_normalized_t *norm = &cand->scratch->name;
     if (fsi_normalize(norm, name.s, name.len, 0) != FORUM_OK) {
         cand->failed = 1;
         return 0;
@@ -494,24 +495,33 @@ static int evaluate(candidate_t *cand, const compiled_t *c)
 /* A candidate of run's query from its stored record; -1 when the
  * record does not decode (the post is not kept). */
 static int candidate_open(candidate_t *cand, const fsi_run_t *run,
-                          const char *data, size_t len)
+                          fsi_scratch_t *scratch, const char *data,
+                          size_t len)
 {
     memset(cand, 0, sizeof *cand);
     cand->q = run->query;
+    cand->scratch = scratch ? scratch : &run->query->scratch;
     return fsi_post_record_decode(&cand->rec, data, len) == FORUM_OK ? 0
                                                                      : -1;
 }
 
+void fsi_scratch_free(fsi_scratch_t *s)
+{
+    fsi_normalized_free(&s->text);
+    fsi_normalized_free(&s->title);
+    fsi_normalized_free(&s->name);
+}
+
 int fsi_query_decide(void *payload, const char *data, size_t len)
 {
-    fsi_run_t *run = payload;
+    fsi_decide_t *decide = payload;
     candidate_t cand;
-    if (candidate_open(&cand, run, data, len) != 0)
+    if (candidate_open(&cand, decide->run, decide->scratch, data, len) != 0)
         return 0;
     int keep = evaluate(&cand, &cand.q->root);
     /* Out of memory while normalizing: the run reports it. */
     if (cand.failed)
-        run->failed = 1;
+        decide->failed = 1;
     return keep;
 }
 
@@ -698,7 +708,7 @@ int fsi_query_decide_thread(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    if (candidate_open(&cand, run, data, len) != 0)
+    if (candidate_open(&cand, run, NULL, data, len) != 0)
         return 0;
     const forum_query_t *q = cand.q;
     for (size_t i = 0; i < q->n_post_filters; i++)
@@ -726,7 +736,8 @@ int fsi_query_decide_title(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    if (candidate_open(&cand, run, data, len) != 0 || cand.rec.floor != 0)
+    if (candidate_open(&cand, run, NULL, data, len) != 0 ||
+        cand.rec.floor != 0)
         return 0;
     int keep = contains(&cand, &cand.q->text_marks[run->pass], 1);
     run->failed |= cand.failed;
@@ -737,7 +748,7 @@ int fsi_query_decide_leaf(void *payload, const char *data, size_t len)
 {
     fsi_run_t *run = payload;
     candidate_t cand;
-    if (candidate_open(&cand, run, data, len) != 0)
+    if (candidate_open(&cand, run, NULL, data, len) != 0)
         return 0;
     int keep = evaluate(&cand, cand.q->leaves[run->pass]);
     run->failed |= cand.failed;
@@ -801,9 +812,7 @@ static void query_free(forum_query_t *q)
     free(q->description);
     free(q->text_marks);
     free(q->title_marks);
-    fsi_normalized_free(&q->norm_text);
-    fsi_normalized_free(&q->norm_title);
-    fsi_normalized_free(&q->norm_name);
+    fsi_scratch_free(&q->scratch);
     free(q);
 }
 

@@ -21,6 +21,11 @@
  * 64-bit mask. */
 #define FSI_MAX_THREAD_LEAVES 64
 
+/* A decider's scratch: the candidate's normalized fields. */
+typedef struct fsi_scratch {
+    fsi_normalized_t text, title, name;
+} fsi_scratch_t;
+
 /* What one node of the tree compiles to. */
 typedef struct fsi_compiled {
     const fsi_qnode_t *node;
@@ -68,10 +73,19 @@ struct forum_query {
     fsi_xquery_t **leaf_xqueries;
     unsigned char *leaf_exact;
     forum_results_t *results;      /* Live result sets, owned. */
-    /* The decider's scratch: the candidate's normalized fields. Used
-     * under the handle's lock only. */
-    fsi_normalized_t norm_text, norm_title, norm_name;
+    /* The decider's scratch (used under the handle's lock; a search of
+     * shards side by side gives each shard its own: fsi_decide_t). */
+    fsi_scratch_t scratch;
 };
+
+/* fsi_query_decide()'s payload: the run, the scratch it may use, and
+ * whether memory ran out (read once the search is over). One per shard
+ * when shards are searched side by side. */
+typedef struct fsi_decide {
+    struct fsi_run *run;
+    fsi_scratch_t *scratch;
+    int failed;
+} fsi_decide_t;
 
 /* What a run learns about threads and posts as Xapian shows it
  * candidates, keyed by bytes (a thread id, or a post's ORDER value):
@@ -127,11 +141,19 @@ typedef struct fsi_run {
      * into best (results.c fold_part). */
     fsi_thread_best_t *parts;
     size_t n_parts;
+    /* The decider's payload; with shards side by side, one per shard
+     * with scratch of its own (results.c decide_part). */
+    fsi_decide_t decide;
+    fsi_decide_t *decide_parts;
+    fsi_scratch_t *part_scratch;
+    size_t n_decide_parts;
 } fsi_run_t;
 
 /* The MatchDecider: whether the post (its document data) matches the
- * whole query, verified against its stored text. payload: the run. */
-int fsi_query_decide(void *run, const char *data, size_t len);
+ * whole query, verified against its stored text. payload: an
+ * fsi_decide_t. Safe on several threads with a payload each. */
+int fsi_query_decide(void *decide, const char *data, size_t len);
+void fsi_scratch_free(fsi_scratch_t *s);
 
 /* A title side search's decider: whether the article's title holds
  * text mark run->pass. payload: the run. */

@@ -218,13 +218,14 @@ Xapian::Query value_query(const query_recipe &r)
  * term comes scaled by its IDF in the whole database (term_idfs(),
  * build_query()), and the average length is the whole database's too.
  * So one shard searched alone weighs every post as a search of all the
- * shards does, and the shards can be searched side by side (parallel
- * search below) with one order. The weights are the very doubles
- * BM25Weight gives: it multiplies log(tw) by the term's factor, and here
- * the factor arrives as that factor times log(tw), the same two numbers
- * multiplied. (The remote backend cannot run a weight of ours; remote
- * shards are searched with BM25Weight, and remote_test compares their
- * answers with one local database's.) */
+ * shards does, and the shards can be searched side by side (below) with
+ * one order. The weights are the very doubles BM25Weight gives: it
+ * multiplies log(tw) by the term's factor, and here the factor arrives
+ * as that factor times log(tw), the same two numbers multiplied; so a
+ * search that is not side by side uses BM25Weight itself (so do remote
+ * shards: the remote backend cannot run a weight of ours). forum-search
+ * --json answers all 255 bench queries at 100 MiB byte for byte alike
+ * either way. */
 const double bm25_k1 = 1, bm25_k3 = 1, bm25_b = 0.5, bm25_min_normlen = 0.5;
 
 class GlobalBM25 : public Xapian::Weight {
@@ -281,7 +282,12 @@ class GlobalBM25 : public Xapian::Weight {
     double termweight_ = 0;
 };
 
-typedef std::map<std::string, double> idf_table;
+/* Each term's IDF, and how many posts have it. */
+struct term_stats {
+    double idf;
+    Xapian::doccount termfreq;
+};
+typedef std::map<std::string, term_stats> idf_table;
 
 /* BM25Weight's term weight before its factor: log(tw), tw raised to at
  * least 1.5 for terms in more than about a third of the posts. */
@@ -295,7 +301,7 @@ void add_idf(Xapian::Database &db, const std::string &term, bool match_all,
     double tw = (n - tf + 0.5) / (tf + 0.5);
     if (tw < 2)
         tw = tw * 0.5 + 1;
-    idfs[term] = std::log(tw);
+    idfs[term] = {std::log(tw), tf};
 }
 
 void term_idfs(Xapian::Database &db, const query_recipe &r, idf_table &idfs)
@@ -312,10 +318,10 @@ Xapian::Query build_query(const query_recipe &r, const idf_table &idfs)
     case query_recipe::TERM:
         return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                              Xapian::Query(r.term, r.wqf_or_slot),
-                             idfs.at(r.term));
+                             idfs.at(r.term).idf);
     case query_recipe::MATCH_ALL:
         return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                             Xapian::Query::MatchAll, idfs.at(r.term));
+                             Xapian::Query::MatchAll, idfs.at(r.term).idf);
     case query_recipe::SCALE:
         return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                              build_query(*r.kids[0], idfs), r.factor);
@@ -1426,9 +1432,9 @@ namespace {
  * tie value, as Xapian orders them (a page), or by folding each shard's
  * matches into a table of its own and joining the tables (threads
  * ranked). Only where that is the same answer and it pays: local shards,
- * relevance order, no decider (it verifies text in shared scratch
- * memory), and a term in at least parallel_postings() posts; a thread
- * costs tens of microseconds to start, a posting about 0.1. */
+ * relevance order, a decider only with a payload per shard (it keeps
+ * scratch memory), and a term in at least parallel_postings() posts; a
+ * thread costs tens of microseconds to start, a posting about 0.1. */
 const Xapian::doccount default_parallel_postings = 10000;
 
 /* FORUMSEARCH_PARALLEL_POSTINGS overrides the threshold (tests set 0 to
@@ -1441,16 +1447,11 @@ Xapian::doccount parallel_postings()
     return static_cast<Xapian::doccount>(std::strtoul(env, nullptr, 10));
 }
 
-Xapian::doccount largest_termfreq(Xapian::Database &db,
-                                  const query_recipe &r)
+Xapian::doccount largest_termfreq(const idf_table &idfs)
 {
     Xapian::doccount most = 0;
-    if (r.kind == query_recipe::TERM)
-        most = db.get_termfreq(r.term);
-    else if (r.kind == query_recipe::MATCH_ALL)
-        most = db.get_doccount();
-    for (const auto &kid : r.kids)
-        most = std::max(most, largest_termfreq(db, *kid));
+    for (const auto &entry : idfs)
+        most = std::max(most, entry.second.termfreq);
     return most;
 }
 
@@ -1472,7 +1473,7 @@ struct shard_found {
 void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
                   const idf_table &idfs, double inverse_average_length,
                   const fsi_xsearch_t *opts, void *fold_payload,
-                  shard_found &found)
+                  void *decider_payload, shard_found &found)
 {
     try {
         Xapian::Database &shard = *db->shards[k]->reader;
@@ -1492,13 +1493,15 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
         if (folding)
             enquire.add_matchspy(&folder);
         Xapian::doccount all = shard.get_doccount();
+        CallbackDecider decider(db, opts->decider, decider_payload);
         Xapian::MSet mset = enquire.get_mset(
             0,
             folding ? 0
                     : clamp_count(opts->limit > SIZE_MAX - opts->offset
                                       ? SIZE_MAX
                                       : opts->offset + opts->limit),
-            opts->exact_counts || folding ? all : 0);
+            opts->exact_counts || folding ? all : 0, nullptr,
+            opts->decider ? &decider : nullptr);
         found.matches = mset.get_matches_estimated();
         found.exact =
             mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
@@ -1533,23 +1536,38 @@ uint64_t count_distinct(std::vector<shard_found> &found)
  * the union's answer (above); false when it does not apply. Sets
  * *folded as rank_matches() returns. */
 bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
-                       const fsi_xsearch_t *opts, const idf_table &idfs,
-                       double inverse_average_length, fsi_xresult_t *out,
+                       const fsi_xsearch_t *opts, fsi_xresult_t *out,
                        bool *folded)
 {
     size_t n = db->shards.size();
     bool folding = opts->arrange && opts->fold && opts->fold_part &&
                    opts->fold_join;
-    if (n < 2 || db->present.size() != n || opts->decider ||
+    /* A page with a decider: each shard would verify candidates until
+     * it had a page of its own, up to n times the union's work. */
+    if (n < 2 || db->present.size() != n ||
+        (opts->decider &&
+         (!opts->decider_part || !(opts->exact_counts || folding))) ||
         opts->primary_slot >= 0 || opts->collapse_slot >= 0 ||
-        (opts->arrange && !folding) ||
-        largest_termfreq(*db->reader, *q->recipe) < parallel_postings())
+        (opts->arrange && !folding))
         return false;
+    idf_table idfs;
+    term_idfs(*db->reader, *q->recipe, idfs);
+    if (largest_termfreq(idfs) < parallel_postings())
+        return false;
+    double avlen = db->reader->get_avlength();
+    double inverse_average_length = avlen != 0 ? 1 / avlen : 0;
     std::vector<void *> parts(n, nullptr);
     for (size_t k = 0; folding && k < n; k++)
         if ((parts[k] = opts->fold_part(opts->payload,
                                         static_cast<unsigned>(k),
                                         static_cast<unsigned>(n))) ==
+            nullptr)
+            throw std::bad_alloc();
+    std::vector<void *> deciders(n, nullptr);
+    for (size_t k = 0; opts->decider && k < n; k++)
+        if ((deciders[k] = opts->decider_part(opts->payload,
+                                              static_cast<unsigned>(k),
+                                              static_cast<unsigned>(n))) ==
             nullptr)
             throw std::bad_alloc();
     std::vector<shard_found> found(n);
@@ -1558,15 +1576,16 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
         for (size_t k = 1; k < n; k++)
             threads.emplace_back(search_shard, db, k, std::cref(*q->recipe),
                                  std::cref(idfs), inverse_average_length,
-                                 opts, parts[k], std::ref(found[k]));
+                                 opts, parts[k], deciders[k],
+                                 std::ref(found[k]));
     } catch (...) {
         /* No thread: this one searches those shards itself. */
         for (size_t k = threads.size() + 1; k < n; k++)
             search_shard(db, k, *q->recipe, idfs, inverse_average_length,
-                         opts, parts[k], found[k]);
+                         opts, parts[k], deciders[k], found[k]);
     }
     search_shard(db, 0, *q->recipe, idfs, inverse_average_length, opts,
-                 parts[0], found[0]);
+                 parts[0], deciders[0], found[0]);
     for (std::thread &t : threads)
         t.join();
     for (shard_found &f : found)
@@ -1618,22 +1637,14 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
 static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
                          const fsi_xsearch_t *opts, fsi_xresult_t *out)
 {
-    Xapian::Enquire enquire(*db->reader);
     bool remote = has_remote(db);
-    double avlen = remote ? 0 : db->reader->get_avlength();
-    GlobalBM25 weight(avlen != 0 ? 1 / avlen : 0);
-    if (remote) {
-        enquire.set_query(q->query);
-    } else {
-        idf_table idfs;
-        term_idfs(*db->reader, *q->recipe, idfs);
-        bool folded = false;
-        if (rank_side_by_side(db, q, opts, idfs, avlen != 0 ? 1 / avlen : 0,
-                              out, &folded))
-            return folded;
-        enquire.set_query(build_query(*q->recipe, idfs));
-        enquire.set_weighting_scheme(weight);
-    }
+    bool folded = false;
+    if (!remote && db->shards.size() >= 2 &&
+        rank_side_by_side(db, q, opts, out, &folded))
+        return folded;
+    /* One after the other: Xapian's BM25Weight gives the same weights. */
+    Xapian::Enquire enquire(*db->reader);
+    enquire.set_query(q->query);
     bool folding = opts->arrange && opts->fold && !remote;
     if (opts->collapse_slot >= 0)
         enquire.set_collapse_key(static_cast<Xapian::valueno>(

@@ -204,6 +204,12 @@ typedef struct fsi_xsearch {
      * memory). */
     void *(*fold_part)(void *payload, unsigned k, unsigned n);
     int (*fold_join)(void *payload);
+    /* Optional with decider: for n shards searched side by side, the
+     * decider's payload for shard k (asked for every k before any shard
+     * is searched; NULL when out of memory). With it, the decider must
+     * be safe on several threads with a payload each; without it, no
+     * search with a decider runs side by side. */
+    void *(*decider_part)(void *payload, unsigned k, unsigned n);
     /* The metadata key to read along with a hit's document (written to
      * key, at most cap bytes): its length, 0 for none. */
     size_t (*meta_key)(void *payload, const char *data, size_t len,
