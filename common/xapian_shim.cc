@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -65,7 +66,15 @@ struct fsi_xdb {
     bool dict_failed = false;      /* The sample trained none. */
     std::string samples;
     std::vector<size_t> sample_sizes;
-    /* Readers: the dictionaries met so far, by id (any shard's). */
+    /* Readers: the dictionaries met so far (any shard's), found
+     * without a lock by the threads of a search (a shard each): the
+     * first n_unpack_dicts slots are filled, and stay, until the handle
+     * goes; more than fit wait in the map, under the lock. */
+    struct dict_slot {
+        unsigned id;
+        ZSTD_DDict *dict;
+    } unpack_slots[16];
+    std::atomic<size_t> n_unpack_dicts{0};
     std::map<unsigned, ZSTD_DDict *> unpack_dicts;
     std::mutex unpack_lock;
 
@@ -73,6 +82,8 @@ struct fsi_xdb {
     {
         ZSTD_freeCCtx(pack_ctx);
         ZSTD_freeCDict(pack_dict);
+        for (size_t i = 0; i < n_unpack_dicts; i++)
+            ZSTD_freeDDict(unpack_slots[i].dict);
         for (auto &entry : unpack_dicts)
             ZSTD_freeDDict(entry.second);
     }
@@ -459,7 +470,15 @@ void pack(fsi_xdb_t *db, Xapian::Document &doc)
  * when none has. */
 ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
 {
+    size_t filled = db->n_unpack_dicts.load(std::memory_order_acquire);
+    for (size_t i = 0; i < filled; i++)
+        if (db->unpack_slots[i].id == id)
+            return db->unpack_slots[i].dict;
     std::lock_guard<std::mutex> hold(db->unpack_lock);
+    filled = db->n_unpack_dicts.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < filled; i++)
+        if (db->unpack_slots[i].id == id)
+            return db->unpack_slots[i].dict;
     auto found = db->unpack_dicts.find(id);
     if (found != db->unpack_dicts.end())
         return found->second;
@@ -476,7 +495,13 @@ ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
     ZSTD_DDict *loaded = ZSTD_createDDict(dict.data(), dict.size());
     if (loaded == nullptr)
         throw std::bad_alloc();
-    db->unpack_dicts.emplace(id, loaded);
+    size_t cap = sizeof db->unpack_slots / sizeof db->unpack_slots[0];
+    if (filled < cap) {
+        db->unpack_slots[filled] = {id, loaded};
+        db->n_unpack_dicts.store(filled + 1, std::memory_order_release);
+    } else {
+        db->unpack_dicts.emplace(id, loaded);
+    }
     return loaded;
 }
 
