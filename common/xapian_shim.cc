@@ -312,7 +312,10 @@ void add_idf(Xapian::Database &db, const std::string &term, bool match_all,
     double tw = (n - tf + 0.5) / (tf + 0.5);
     if (tw < 2)
         tw = tw * 0.5 + 1;
-    idfs[term] = {std::log(tw), tf};
+    /* Not idfs[term] = ...: operator[] instantiates the global
+     * std::piecewise_construct, which the static library would export
+     * (check_symbols). */
+    idfs.emplace(term, term_stats{std::log(tw), tf});
 }
 
 void term_idfs(Xapian::Database &db, const query_recipe &r, idf_table &idfs)
