@@ -112,8 +112,7 @@ void fsi_facts_free(fsi_facts_t *facts)
 /* ---- The search's callbacks ---------------------------------------- */
 
 static void thread_best_free(fsi_thread_best_t *t);
-static void free_fold_parts(fsi_run_t *run);
-static void free_decide_parts(fsi_run_t *run);
+static void free_parts(fsi_run_t *run);
 
 static void restart_run(void *payload)
 {
@@ -126,8 +125,7 @@ static void restart_run(void *payload)
     run->also_at = NULL;
     run->n_page = 0;
     thread_best_free(&run->best);
-    free_fold_parts(run);
-    free_decide_parts(run);
+    free_parts(run);
     run->decide = (fsi_decide_t){.run = run};
 }
 
@@ -336,70 +334,54 @@ static int fold_match_cb(void *payload, uint64_t docid, double weight,
     return fold_match(payload, docid, weight, key, key_len, 0);
 }
 
-static void free_decide_parts(fsi_run_t *run)
+static void free_parts(fsi_run_t *run)
 {
-    for (size_t k = 0; k < run->n_decide_parts; k++)
-        fsi_scratch_free(&run->part_scratch[k]);
-    free(run->part_scratch);
-    free(run->decide_parts);
-    run->part_scratch = NULL;
-    run->decide_parts = NULL;
-    run->n_decide_parts = 0;
+    for (size_t k = 0; k < run->n_parts; k++) {
+        thread_best_free(&run->parts[k].best);
+        fsi_scratch_free(&run->parts[k].scratch);
+    }
+    free(run->parts);
+    run->parts = NULL;
+    run->n_parts = 0;
 }
 
-/* Shard k's decider payload, with scratch of its own, when the shim
- * searches the shards side by side. */
+/* Shard k's part of n, made for all n at the first ask. */
+static fsi_shard_part_t *shard_part(fsi_run_t *run, unsigned k, unsigned n)
+{
+    if (run->n_parts != n) {
+        free_parts(run);
+        run->parts = calloc(n, sizeof *run->parts);
+        if (run->parts == NULL)
+            return NULL;
+        run->n_parts = n;
+        for (size_t i = 0; i < n; i++)
+            run->parts[i].decide = (fsi_decide_t){
+                .run = run, .scratch = &run->parts[i].scratch};
+    }
+    return &run->parts[k];
+}
+
+/* Shard k's decider payload, with scratch of its own. */
 static void *decide_part(void *payload, unsigned k, unsigned n)
 {
-    fsi_run_t *run = payload;
-    if (run->n_decide_parts != n) {
-        free_decide_parts(run);
-        run->decide_parts = calloc(n, sizeof *run->decide_parts);
-        run->part_scratch = calloc(n, sizeof *run->part_scratch);
-        if (run->decide_parts == NULL || run->part_scratch == NULL) {
-            free(run->decide_parts);
-            free(run->part_scratch);
-            run->decide_parts = NULL;
-            run->part_scratch = NULL;
-            return NULL;
-        }
-        run->n_decide_parts = n;
-    }
-    run->decide_parts[k] = (fsi_decide_t){.run = run,
-                                          .scratch = &run->part_scratch[k]};
-    return &run->decide_parts[k];
+    fsi_shard_part_t *part = shard_part(payload, k, n);
+    return part ? &part->decide : NULL;
+}
+
+/* Shard k's own table of threads. */
+static void *fold_part(void *payload, unsigned k, unsigned n)
+{
+    fsi_shard_part_t *part = shard_part(payload, k, n);
+    return part ? &part->best : NULL;
 }
 
 /* Whether a decider ran out of memory (after the search). */
 static int deciders_failed(const fsi_run_t *run)
 {
     int failed = run->decide.failed;
-    for (size_t k = 0; k < run->n_decide_parts; k++)
-        failed |= run->decide_parts[k].failed;
-    return failed;
-}
-
-static void free_fold_parts(fsi_run_t *run)
-{
     for (size_t k = 0; k < run->n_parts; k++)
-        thread_best_free(&run->parts[k]);
-    free(run->parts);
-    run->parts = NULL;
-    run->n_parts = 0;
-}
-
-/* Shard k's own table, when the shim searches the shards side by side. */
-static void *fold_part(void *payload, unsigned k, unsigned n)
-{
-    fsi_run_t *run = payload;
-    if (run->n_parts != n) {
-        free_fold_parts(run);
-        run->parts = calloc(n, sizeof *run->parts);
-        if (run->parts == NULL)
-            return NULL;
-        run->n_parts = n;
-    }
-    return &run->parts[k];
+        failed |= run->parts[k].decide.failed;
+    return failed;
 }
 
 /* The shards' tables into one: a thread's best of bests, its counts
@@ -409,15 +391,15 @@ static int fold_join(void *payload)
 {
     fsi_run_t *run = payload;
     for (size_t k = 0; k < run->n_parts; k++) {
-        const fsi_thread_best_t *part = &run->parts[k];
+        fsi_thread_best_t *part = &run->parts[k].best;
         for (size_t i = 0; i < part->n; i++) {
             const fsi_xhit_t *h = &part->hits[i];
             if (fold_match(&run->best, h->docid, h->weight, h->key,
                            h->key_len, h->collapse_count) != 0)
                 return -1;
         }
+        thread_best_free(part);
     }
-    free_fold_parts(run);
     return 0;
 }
 
@@ -948,8 +930,7 @@ static forum_status_t run_locked(forum_query_t *q, forum_results_t **out)
     fsi_facts_free(&run.titles);
     fsi_facts_free(&run.posts);
     thread_best_free(&run.best);
-    free_fold_parts(&run);
-    free_decide_parts(&run);
+    free_parts(&run);
     res->also_at = run.also_at;
     res->n_page = run.also_at ? run.n_page : res->x.n_hits;
     if (status == FORUM_OK && run.also_at)

@@ -137,17 +137,21 @@ typedef struct fsi_run {
     size_t n_page;
     size_t *also_at;
     fsi_thread_best_t best;      /* Threads by relevance: see above. */
-    /* Shards searched side by side: each one's threads, until joined
-     * into best (results.c fold_part). */
-    fsi_thread_best_t *parts;
+    fsi_decide_t decide;         /* The decider's payload. */
+    /* Shards searched side by side: what each one's thread has of its
+     * own (results.c shard_part). */
+    struct fsi_shard_part *parts;
     size_t n_parts;
-    /* The decider's payload; with shards side by side, one per shard
-     * with scratch of its own (results.c decide_part). */
-    fsi_decide_t decide;
-    fsi_decide_t *decide_parts;
-    fsi_scratch_t *part_scratch;
-    size_t n_decide_parts;
 } fsi_run_t;
+
+/* One shard's, when the shards are searched side by side: its threads
+ * until joined into the run's best, and its decider's payload with the
+ * scratch it points to. */
+typedef struct fsi_shard_part {
+    fsi_thread_best_t best;
+    fsi_decide_t decide;
+    fsi_scratch_t scratch;
+} fsi_shard_part_t;
 
 /* The MatchDecider: whether the post (its document data) matches the
  * whole query, verified against its stored text. payload: an
