@@ -302,12 +302,11 @@ typedef std::map<std::string, term_stats> idf_table;
 
 /* BM25Weight's term weight before its factor: log(tw), tw raised to at
  * least 1.5 for terms in more than about a third of the posts. */
-void add_idf(Xapian::Database &db, const std::string &term, bool match_all,
-             idf_table &idfs)
+void add_idf(Xapian::Database &db, Xapian::doccount n,
+             const std::string &term, bool match_all, idf_table &idfs)
 {
     if (idfs.count(term))
         return;
-    Xapian::doccount n = db.get_doccount();
     Xapian::doccount tf = match_all ? n : db.get_termfreq(term);
     double tw = (n - tf + 0.5) / (tf + 0.5);
     if (tw < 2)
@@ -318,12 +317,13 @@ void add_idf(Xapian::Database &db, const std::string &term, bool match_all,
     idfs.emplace(term, term_stats{std::log(tw), tf});
 }
 
-void term_idfs(Xapian::Database &db, const query_recipe &r, idf_table &idfs)
+void term_idfs(Xapian::Database &db, Xapian::doccount n,
+               const query_recipe &r, idf_table &idfs)
 {
     if (r.kind == query_recipe::TERM || r.kind == query_recipe::MATCH_ALL)
-        add_idf(db, r.term, r.kind == query_recipe::MATCH_ALL, idfs);
+        add_idf(db, n, r.term, r.kind == query_recipe::MATCH_ALL, idfs);
     for (const auto &kid : r.kids)
-        term_idfs(db, *kid, idfs);
+        term_idfs(db, n, *kid, idfs);
 }
 
 Xapian::Query build_query(const query_recipe &r, const idf_table &idfs)
@@ -471,33 +471,32 @@ void pack(fsi_xdb_t *db, Xapian::Document &doc)
 
 /* The dictionary with this id, from whichever shard has it; nullptr
  * when none has. */
-ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
+/* Set on the threads of a search of shards side by side: each may read
+ * its own shard only (the others are being searched), so the
+ * dictionaries are loaded before they start (preload_dicts()). */
+thread_local bool unpack_cached_only = false;
+
+/* The cached dictionary with this id, or nullptr. Lock-free for the
+ * first slots; the rest need db->unpack_lock held. */
+ZSTD_DDict *cached_dict(const fsi_xdb_t *db, unsigned id, bool locked)
 {
     size_t filled = db->n_unpack_dicts.load(std::memory_order_acquire);
     for (size_t i = 0; i < filled; i++)
         if (db->unpack_slots[i].id == id)
             return db->unpack_slots[i].dict;
-    std::lock_guard<std::mutex> hold(db->unpack_lock);
-    filled = db->n_unpack_dicts.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < filled; i++)
-        if (db->unpack_slots[i].id == id)
-            return db->unpack_slots[i].dict;
-    auto found = db->unpack_dicts.find(id);
-    if (found != db->unpack_dicts.end())
-        return found->second;
-    std::string key = dict_key(id), dict;
-    if (db->shards.empty()) {
-        dict = db->reader->get_metadata(key);
-    } else {
-        for (fsi_xdb_t *shard : db->shards)
-            if (!shard->missing && dict.empty())
-                dict = shard->reader->get_metadata(key);
-    }
-    if (dict.empty())
+    if (!locked)
         return nullptr;
+    auto found = db->unpack_dicts.find(id);
+    return found != db->unpack_dicts.end() ? found->second : nullptr;
+}
+
+/* Caches a dictionary read from a shard (db->unpack_lock held). */
+ZSTD_DDict *remember_dict(fsi_xdb_t *db, unsigned id, const std::string &dict)
+{
     ZSTD_DDict *loaded = ZSTD_createDDict(dict.data(), dict.size());
     if (loaded == nullptr)
         throw std::bad_alloc();
+    size_t filled = db->n_unpack_dicts.load(std::memory_order_relaxed);
     size_t cap = sizeof db->unpack_slots / sizeof db->unpack_slots[0];
     if (filled < cap) {
         db->unpack_slots[filled] = {id, loaded};
@@ -506,6 +505,44 @@ ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
         db->unpack_dicts.emplace(id, loaded);
     }
     return loaded;
+}
+
+/* The dictionary with this id, from whichever shard has it; nullptr
+ * when none has. */
+ZSTD_DDict *unpack_dict(fsi_xdb_t *db, unsigned id)
+{
+    ZSTD_DDict *dict = cached_dict(db, id, false);
+    if (dict != nullptr)
+        return dict;
+    std::lock_guard<std::mutex> hold(db->unpack_lock);
+    if ((dict = cached_dict(db, id, true)) != nullptr || unpack_cached_only)
+        return dict;
+    std::string key = dict_key(id), bytes;
+    if (db->shards.empty()) {
+        bytes = db->reader->get_metadata(key);
+    } else {
+        for (fsi_xdb_t *shard : db->shards)
+            if (!shard->missing && bytes.empty())
+                bytes = shard->reader->get_metadata(key);
+    }
+    return bytes.empty() ? nullptr : remember_dict(db, id, bytes);
+}
+
+/* Every shard's dictionaries into db's cache, before the threads of a
+ * search side by side start. */
+void preload_dicts(fsi_xdb_t *db)
+{
+    std::lock_guard<std::mutex> hold(db->unpack_lock);
+    for (fsi_xdb_t *shard : db->shards) {
+        Xapian::Database &r = *shard->reader;
+        for (Xapian::TermIterator it = r.metadata_keys_begin(dict_key_prefix);
+             it != r.metadata_keys_end(dict_key_prefix); ++it) {
+            unsigned id = static_cast<unsigned>(std::strtoul(
+                (*it).c_str() + sizeof dict_key_prefix - 1, nullptr, 16));
+            if (cached_dict(db, id, true) == nullptr)
+                remember_dict(db, id, r.get_metadata(*it));
+        }
+    }
 }
 
 /* One per thread: a context is 100 KB and costs more to make than a
@@ -1503,6 +1540,7 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
                   const fsi_xsearch_t *opts, void *fold_payload,
                   void *decider_payload, shard_found &found)
 {
+    unpack_cached_only = true;
     try {
         Xapian::Database &shard = *db->shards[k]->reader;
         Xapian::Enquire enquire(shard);
@@ -1547,6 +1585,7 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
     } catch (...) {
         found.error = std::current_exception();
     }
+    unpack_cached_only = false;
 }
 
 /* Distinct values of sorted lists. */
@@ -1579,7 +1618,7 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
         (opts->arrange && !folding))
         return false;
     idf_table idfs;
-    term_idfs(*db->reader, *q->recipe, idfs);
+    term_idfs(*db->reader, db->reader->get_doccount(), *q->recipe, idfs);
     if (largest_termfreq(idfs) < parallel_postings())
         return false;
     double avlen = db->reader->get_avlength();
@@ -1591,6 +1630,8 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
                                         static_cast<unsigned>(n))) ==
             nullptr)
             throw std::bad_alloc();
+    if (opts->decider)
+        preload_dicts(db);
     std::vector<void *> deciders(n, nullptr);
     for (size_t k = 0; opts->decider && k < n; k++)
         if ((deciders[k] = opts->decider_part(opts->payload,

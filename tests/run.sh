@@ -60,7 +60,7 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
 export TSAN_OPTIONS
 stage "ThreadSanitizer build and ctest" suite "$root/build-tsan" \
   -DFORUMSEARCH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
-  -- -R '^(test_threads.*|test_db|contract_.*|cli_test.*|serve_test)$'
+  -- -R '^(test_threads.*|test_db|test_pack|contract_.*|cli_test.*|serve_test)$'
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" -gt 0 ]; then
