@@ -392,10 +392,9 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
                                  const fsi_post_t *post)
 {
     forum_status_t status = FORUM_OK;
-    fsi_xdoc_destroy(run->doc);
-    run->doc = fsi_xdoc_new();
-    if (run->doc == NULL)
+    if (run->doc == NULL && (run->doc = fsi_xdoc_new()) == NULL)
         return FORUM_ENOMEM;
+    fsi_xdoc_clear(run->doc);
 
     int rc = analyze_into_doc(run, post->text, post->text_len, 0);
     if (rc == 0 && post->floor == 0) {

@@ -219,7 +219,9 @@ static double thread_score(const fsi_run_t *run, double best, double top,
                            uint64_t other_posts, const char *key,
                            size_t key_len)
 {
-    return best + FSI_THREAD_MATCHES_BOOST * log1p((double)other_posts) +
+    double matches = FSI_WEIGHT_SCALE * FSI_THREAD_MATCHES_BOOST *
+                     log1p((double)other_posts);
+    return best + matches +
            FSI_TITLE_SHARE_BOOST * top * title_share(run, key, key_len);
 }
 
@@ -1035,7 +1037,9 @@ static void point_hit(forum_hit_t *hit, const forum_results_t *results,
     hit->text_len = rec->text.len;
     hit->floor = rec->floor;
     hit->date = rec->date != FSI_NO_DATE ? rec->date : rec->thread_date;
-    hit->score = results->scored ? lead->weight : 0.0;
+    /* On the scale of Xapian's BM25Weight with its defaults, whatever
+     * k1 the search weighs with (schema.h, FSI_WEIGHT_SCALE). */
+    hit->score = results->scored ? lead->weight / FSI_WEIGHT_SCALE : 0.0;
     hit->thread_matches = lead->collapse_count + 1;
     hit->rank = (uint32_t)(results->offset + results->cursor);
     hit->also = NULL;

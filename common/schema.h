@@ -4,7 +4,8 @@
  *
  * Current schema (one Xapian document per post):
  *
- *   Terms (free text, no positions; wdf = occurrences):
+ *   Terms (free text, no positions; wdf = occurrences, scaled by the
+ *   post's length: FSI_LENGTH_NORMS):
  *     <ngram>          CJK unigram and bigram of the normalized text
  *     <word>           Latin/digit word, NFKC + case folded (never starts
  *                      with an upper-case ASCII letter, so no clash with
@@ -99,11 +100,52 @@
 #if FSI_SPACE_JUNCTIONS && !FSI_JUNCTIONS
 #error "FSI_SPACE_JUNCTIONS needs FSI_JUNCTIONS (no such analyzer version)"
 #endif
+/* BM25 (Xapian's BM25Weight and its defaults: k1 = 1, b = 0.5, a
+ * normalized length of at least 0.5) weighs a term by its wdf and the
+ * post's length. Version 6 folds the length into the wdf when the post
+ * is written (FSI_LENGTH_NORMS): the wdf stored is
+ *     FSI_NORM_SCALE * wdf / ((1 - b) + b * max(len / FSI_NORM_AVERAGE_LENGTH, 0.5))
+ * rounded (at least 1), len being the post's length (the sum of its
+ * terms' wdf, as Xapian counts it). The search then weighs with
+ * k1 = FSI_NORM_SCALE and b = 0 (BM25 with the same k1 * K + wdf in the
+ * denominator, every weight times (FSI_NORM_SCALE + 1) / 2), and needs
+ * no post length: Xapian 1.4 looks each candidate's up in the length
+ * list, and for a term in a few thousand posts that lookup was most of
+ * the query (非常, 5,431 posts at 100 MiB: 5 of 7 ms). The average
+ * length is fixed (198 at the bench's 100 MiB), not the database's
+ * (it would change every stored wdf as the database grows). Rounding
+ * moves a wdf by at most 1/64 in posts up to the average length, by
+ * less than 4 % at four times it (bench/README.md, levers). 0 builds
+ * version 5, lengths looked up. */
+#ifndef FSI_LENGTH_NORMS
+#define FSI_LENGTH_NORMS 1
+#endif
+#define FSI_NORM_SCALE 32
+#define FSI_NORM_AVERAGE_LENGTH 200.0
+#define FSI_BM25_K1 1.0
+#define FSI_BM25_B 0.5
+#define FSI_BM25_MIN_NORMLEN 0.5
+#if FSI_LENGTH_NORMS && (FSI_NGRAM_MAX != 2 || !FSI_ALIGNED_WDF || !FSI_SPACE_JUNCTIONS)
+#error "FSI_LENGTH_NORMS is version 6: build the older schemes with FSI_LENGTH_NORMS=0"
+#endif
+/* The k1 and b searches weigh with, and how much larger that makes every
+ * weight than BM25Weight's defaults (constants meant on that scale, like
+ * FSI_THREAD_MATCHES_BOOST, are multiplied by it). */
+#if FSI_LENGTH_NORMS
+#define FSI_SEARCH_K1 (FSI_BM25_K1 * FSI_NORM_SCALE)
+#define FSI_SEARCH_B 0.0
+#else
+#define FSI_SEARCH_K1 FSI_BM25_K1
+#define FSI_SEARCH_B FSI_BM25_B
+#endif
+#define FSI_WEIGHT_SCALE ((FSI_SEARCH_K1 + 1) / (FSI_BM25_K1 + 1))
+
 /* Version 1: unigrams, bigrams, trigrams, aligned 2- and 3-grams;
  * version 2: unigrams, bigrams, aligned bigrams;
  * version 3: unigrams and bigrams, aligned ones weighing more;
  * version 4: and junctions of a word and a CJK character;
- * version 5: and junctions of two CJK characters across a space. */
+ * version 5: and junctions of two CJK characters across a space;
+ * version 6: and each post's length folded into its wdf. */
 #if FSI_NGRAM_MAX == 3
 #define FSI_ANALYZER_VERSION "1"
 #elif FSI_ALIGNED_WDF == 0
@@ -112,8 +154,10 @@
 #define FSI_ANALYZER_VERSION "3"
 #elif FSI_SPACE_JUNCTIONS == 0
 #define FSI_ANALYZER_VERSION "4"
-#else
+#elif FSI_LENGTH_NORMS == 0
 #define FSI_ANALYZER_VERSION "5"
+#else
+#define FSI_ANALYZER_VERSION "6"
 #endif
 
 #define FSI_PREFIX_ALIGNED "Z"

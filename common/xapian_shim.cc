@@ -6,7 +6,9 @@
  */
 #include "xapian_shim.h"
 #include "fsi_limits.h"
+#include "hash.h"
 #include "remote.h"
+#include "schema.h"
 
 #include <cerrno>
 #include <cmath>
@@ -89,8 +91,74 @@ struct fsi_xdb {
     }
 };
 
+/* A post's weighted terms and their wdf, counted here and given to its
+ * Xapian::Document once each, folded (fold_length): a hash lookup per
+ * occurrence instead of a std::map insertion in the document, and no
+ * allocation once a document has been reused a few times (fsi_xdoc_clear
+ * keeps the room). */
+class term_counts {
+  public:
+    void add(const char *term, size_t len, Xapian::termcount inc)
+    {
+        if (2 * (entries_.size() + 1) > slots_.size())
+            grow();
+        size_t at = find(term, len, fsi_hash64(term, len));
+        if (slots_[at] != 0) {
+            entries_[slots_[at] - 1].wdf += inc;
+            return;
+        }
+        entries_.push_back(entry{bytes_.size(), len, inc, at});
+        bytes_.append(term, len);
+        slots_[at] = static_cast<uint32_t>(entries_.size());
+    }
+    template <typename F> void each(F f) const
+    {
+        for (const entry &e : entries_)
+            f(bytes_.data() + e.off, e.len, e.wdf);
+    }
+    void clear()
+    {
+        for (const entry &e : entries_)
+            slots_[e.slot] = 0;
+        entries_.clear();
+        bytes_.clear();
+    }
+
+  private:
+    struct entry {
+        size_t off, len;
+        Xapian::termcount wdf;
+        size_t slot;
+    };
+    size_t find(const char *term, size_t len, uint64_t h) const
+    {
+        size_t mask = slots_.size() - 1, at = h & mask;
+        while (slots_[at] != 0) {
+            const entry &e = entries_[slots_[at] - 1];
+            if (e.len == len && memcmp(bytes_.data() + e.off, term, len) == 0)
+                break;
+            at = (at + 1) & mask;
+        }
+        return at;
+    }
+    void grow()
+    {
+        slots_.assign(slots_.empty() ? 256 : 2 * slots_.size(), 0);
+        for (size_t i = 0; i < entries_.size(); i++) {
+            entry &e = entries_[i];
+            e.slot = find(bytes_.data() + e.off, e.len,
+                          fsi_hash64(bytes_.data() + e.off, e.len));
+            slots_[e.slot] = static_cast<uint32_t>(i + 1);
+        }
+    }
+    std::string bytes_;
+    std::vector<entry> entries_;
+    std::vector<uint32_t> slots_;
+};
+
 struct fsi_xdoc {
     Xapian::Document doc;
+    term_counts weighted;
     forum_status_t status = FORUM_OK;
 };
 
@@ -223,11 +291,13 @@ Xapian::Query value_query(const query_recipe &r)
 
 /* ---- Ranking with the whole database's statistics -------------------
  *
- * BM25 exactly as Xapian's BM25Weight computes it with its defaults
- * (k1 = 1, k2 = 0, k3 = 1, b = 0.5, min_normlen = 0.5), except that a
- * term's IDF is not taken from the database being searched: each query
- * term comes scaled by its IDF in the whole database (term_idfs(),
- * build_query()), and the average length is the whole database's too.
+ * BM25 exactly as Xapian's BM25Weight computes it with k2 = 0, k3 = 1,
+ * min_normlen = 0.5 and schema.h's k1 and b (k1 = 32 and b = 0: the
+ * post's length is in its wdf), except that a term's IDF is not taken
+ * from the database being searched: each query term comes scaled by its
+ * IDF in the whole database (term_idfs(), build_query()), and the
+ * average length (of version 5, which looks lengths up) is the whole
+ * database's too.
  * So one shard searched alone weighs every post as a search of all the
  * shards does, and the shards can be searched side by side (below) with
  * one order. The weights are the very doubles BM25Weight gives: it
@@ -237,7 +307,15 @@ Xapian::Query value_query(const query_recipe &r)
  * shards: the remote backend cannot run a weight of ours). forum-search
  * --json answers all 255 bench queries at 100 MiB byte for byte alike
  * either way. */
-const double bm25_k1 = 1, bm25_k3 = 1, bm25_b = 0.5, bm25_min_normlen = 0.5;
+const double bm25_k1 = FSI_SEARCH_K1, bm25_k3 = 1, bm25_b = FSI_SEARCH_B,
+             bm25_min_normlen = FSI_BM25_MIN_NORMLEN;
+
+/* The weight of searches that are not side by side. */
+Xapian::BM25Weight post_weight()
+{
+    return Xapian::BM25Weight(bm25_k1, 0, bm25_k3, bm25_b,
+                              bm25_min_normlen);
+}
 
 class GlobalBM25 : public Xapian::Weight {
   public:
@@ -247,8 +325,10 @@ class GlobalBM25 : public Xapian::Weight {
         need_stat(WDF);
         need_stat(WDF_MAX);
         need_stat(WQF);
-        need_stat(DOC_LENGTH);
-        need_stat(DOC_LENGTH_MIN);
+        if (bm25_b != 0) {
+            need_stat(DOC_LENGTH);
+            need_stat(DOC_LENGTH_MIN);
+        }
     }
     GlobalBM25 *clone() const override
     {
@@ -437,6 +517,30 @@ void forget_uncommitted_dict(fsi_xdb_t *db)
     ZSTD_freeCDict(db->pack_dict);
     db->pack_dict = nullptr;
     db->dict_uncommitted = false;
+}
+
+/* Gives doc its weighted terms, the post's length folded into their
+ * wdf (schema.h, FSI_LENGTH_NORMS): the weights of BM25 with
+ * b = FSI_BM25_B, from a search that never looks a length up. Terms
+ * without weight (quoted text) keep wdf 0. */
+void fold_length(fsi_xdoc_t *doc)
+{
+    double len = 0;
+    doc->weighted.each([&](const char *, size_t, Xapian::termcount wdf) {
+        len += wdf;
+    });
+    double normlen = std::max(len / FSI_NORM_AVERAGE_LENGTH,
+                              FSI_BM25_MIN_NORMLEN);
+    double k = (1 - FSI_BM25_B) + FSI_BM25_B * normlen;
+    doc->weighted.each([&](const char *term, size_t n,
+                           Xapian::termcount wdf) {
+        if (FSI_LENGTH_NORMS && wdf != 0) {
+            double scaled = std::round(FSI_NORM_SCALE * wdf / k);
+            wdf = scaled < 1 ? 1 : static_cast<Xapian::termcount>(scaled);
+        }
+        doc->doc.add_term(std::string(term, n), wdf);
+    });
+    doc->weighted.clear();
 }
 
 /* Replaces doc's data by its packed form. */
@@ -1158,6 +1262,7 @@ forum_status_t fsi_xdb_add_document(fsi_xdb_t *db, fsi_xdoc_t *doc,
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
+        fold_length(doc);
         pack(db, doc->doc);
         *docid = db->writer->add_document(doc->doc);
         return FORUM_OK;
@@ -1173,6 +1278,7 @@ forum_status_t fsi_xdb_replace_document(fsi_xdb_t *db, uint32_t docid,
         if (db->writer == nullptr)
             return FORUM_EINVAL;
         open_transaction(db);
+        fold_length(doc);
         pack(db, doc->doc);
         db->writer->replace_document(docid, doc->doc);
         return FORUM_OK;
@@ -1263,10 +1369,17 @@ void fsi_xdoc_destroy(fsi_xdoc_t *doc)
         }                                                         \
     } while (0)
 
+void fsi_xdoc_clear(fsi_xdoc_t *doc)
+{
+    doc->weighted.clear();
+    doc->status = FORUM_OK;
+    DOC_GUARD(doc, doc->doc = Xapian::Document());
+}
+
 void fsi_xdoc_add_term(fsi_xdoc_t *doc, const char *term, size_t len,
                        unsigned wdf_inc)
 {
-    DOC_GUARD(doc, doc->doc.add_term(std::string(term, len), wdf_inc));
+    DOC_GUARD(doc, doc->weighted.add(term, len, wdf_inc));
 }
 
 void fsi_xdoc_add_boolean_term(fsi_xdoc_t *doc, const char *term, size_t len)
@@ -1714,6 +1827,7 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
     /* One after the other: Xapian's BM25Weight gives the same weights. */
     Xapian::Enquire enquire(*db->reader);
     enquire.set_query(q->query);
+    enquire.set_weighting_scheme(post_weight());
     bool folding = opts->arrange && opts->fold && !remote;
     if (opts->collapse_slot >= 0)
         enquire.set_collapse_key(static_cast<Xapian::valueno>(
@@ -2135,6 +2249,7 @@ static void rank_candidates(fsi_xdb_t *db, const fsi_xquery_t *q,
 {
     Xapian::Enquire enquire(*db->reader);
     enquire.set_query(q->query);
+    enquire.set_weighting_scheme(post_weight());
     bool by_value = opts->primary_slot >= 0;
     bool two_keys = by_value && static_cast<unsigned>(opts->primary_slot) !=
                                     opts->tie_slot;

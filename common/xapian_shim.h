@@ -91,6 +91,8 @@ fsi_xdb_t *fsi_xdb_shard(fsi_xdb_t *db, unsigned k);
 
 /* Documents under construction. fsi_xdoc_new returns NULL on ENOMEM. */
 fsi_xdoc_t *fsi_xdoc_new(void);
+/* Empties doc for the next post, keeping the room it has grown. */
+void fsi_xdoc_clear(fsi_xdoc_t *doc);
 void fsi_xdoc_destroy(fsi_xdoc_t *doc);
 /* These record the first failure in the document; fsi_xdoc_status()
  * reports it, so a builder can check once at the end. */

@@ -108,7 +108,7 @@ static inline void test_diag_record(void *payload, const char *path,
                                     size_t line, int is_error,
                                     const char *message)
 {
-    test_diags_t *diags = payload;
+    test_diags_t *diags = (test_diags_t *)payload;
     (void)path;
     if (diags->n == TEST_MAX_DIAGS) {
         diags->dropped++;

@@ -143,7 +143,7 @@ expect_exit 0 "JSON thread fields" -- "$SEARCH" --json --posts "$work/j.db" 黄�
 expect_in "$work/out" '"thread":"forum/100","title":"显卡价格又涨了","board":"tech","floor":1,"author":"kingofLiu","date":"2025-02-01T01:30:00Z"' "JSON fields"
 "$SEARCH" --posts "$work/j.db" 黄仁勋 >"$work/text" 2>&1
 checks=$((checks + 1))
-printf '%s\n' '1. 显卡价格又涨了 [tech]' '   #1 kingofLiu · 2025-02-01 · score 1.90 · thread:"forum/100"' \
+printf '%s\n' '1. 显卡价格又涨了 [tech]' '   #1 kingofLiu · 2025-02-01 · score 1.94 · thread:"forum/100"' \
   '   黃仁勳說產能不足。 再等等吧。' "   $SEARCH --thread forum/100 --floor 1 $work/j.db 黄仁勋" '' \
   '1 post matched; showing 1-1' | diff - "$work/text" >&2 ||
   fail "text output differs"
