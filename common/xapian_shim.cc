@@ -727,6 +727,28 @@ class FoldingSpy : public Xapian::MatchSpy {
     void *payload_;
 };
 
+/* The spies a search asks for: the exact count of each count_slot value
+ * (exact counts only), and the folding of every match into its thread
+ * (fold_payload, when folding). Attached to an Enquire, which keeps
+ * pointers to them: they live as long as its get_mset(). */
+struct match_spies {
+    match_spies(const fsi_xsearch_t *opts, void *fold_payload, bool folding,
+                Xapian::Enquire &enquire)
+        : counting(opts->count_slot >= 0 && opts->exact_counts),
+          counts(static_cast<Xapian::valueno>(
+              counting ? opts->count_slot : 0)),
+          folder(opts, fold_payload)
+    {
+        if (counting)
+            enquire.add_matchspy(&counts);
+        if (folding)
+            enquire.add_matchspy(&folder);
+    }
+    bool counting;
+    Xapian::ValueCountMatchSpy counts;
+    FoldingSpy folder;
+};
+
 /* Xapian's WritableDatabase commits pending changes when it is closed
  * or destroyed, unless a transaction is open: then it cancels it. So a
  * writer keeps one open at all times, and forum_db_destroy() discards
@@ -1661,16 +1683,10 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
         GlobalBM25 weight(inverse_average_length);
         enquire.set_weighting_scheme(weight);
         bool folding = fold_payload != nullptr;
+        Xapian::MultiValueKeyMaker keymaker;
         if (!folding)
-            enquire.set_sort_by_relevance_then_value(opts->tie_slot, false);
-        bool counting = opts->count_slot >= 0 && opts->exact_counts;
-        Xapian::ValueCountMatchSpy spy(
-            static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
-        if (counting)
-            enquire.add_matchspy(&spy);
-        FoldingSpy folder(opts, fold_payload);
-        if (folding)
-            enquire.add_matchspy(&folder);
+            set_order(enquire, opts, keymaker);
+        match_spies spies(opts, fold_payload, folding, enquire);
         Xapian::doccount all = shard.get_doccount();
         CallbackDecider decider(db, opts->decider, decider_payload);
         Xapian::MSet mset = enquire.get_mset(
@@ -1684,10 +1700,10 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
         found.matches = mset.get_matches_estimated();
         found.exact =
             mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-        if (counting) {
-            found.spied = spy.get_total();
-            for (Xapian::TermIterator it = spy.values_begin();
-                 it != spy.values_end(); ++it)
+        if (spies.counting) {
+            found.spied = spies.counts.get_total();
+            for (Xapian::TermIterator it = spies.counts.values_begin();
+                 it != spies.counts.values_end(); ++it)
                 found.values.push_back(*it);
         }
         Xapian::docid n = static_cast<Xapian::docid>(db->shards.size());
@@ -1734,7 +1750,8 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
     term_idfs(*db->reader, db->reader->get_doccount(), *q->recipe, idfs);
     if (largest_termfreq(idfs) < parallel_postings())
         return false;
-    double avlen = db->reader->get_avlength();
+    /* Version 6 (b = 0) needs no lengths; version 5 the average. */
+    double avlen = bm25_b != 0 ? db->reader->get_avlength() : 0;
     double inverse_average_length = avlen != 0 ? 1 / avlen : 0;
     std::vector<void *> parts(n, nullptr);
     for (size_t k = 0; folding && k < n; k++)
@@ -1835,14 +1852,7 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
     Xapian::MultiValueKeyMaker keymaker;
     if (!folding) /* Else by relevance alone: nothing is listed. */
         set_order(enquire, opts, keymaker);
-    bool counting = opts->count_slot >= 0 && opts->exact_counts;
-    Xapian::ValueCountMatchSpy spy(
-        static_cast<Xapian::valueno>(counting ? opts->count_slot : 0));
-    if (counting)
-        enquire.add_matchspy(&spy);
-    FoldingSpy folder(opts, opts->fold_payload);
-    if (folding)
-        enquire.add_matchspy(&folder);
+    match_spies spies(opts, opts->fold_payload, folding, enquire);
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();
@@ -1853,8 +1863,8 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
         opts->exact_counts || folding ? all : 0, nullptr,
         opts->decider ? &decider : nullptr);
     keep_counts(mset, opts, out);
-    if (counting)
-        keep_spied_counts(spy, out);
+    if (spies.counting)
+        keep_spied_counts(spies.counts, out);
     out->hits = static_cast<fsi_xhit_t *>(
         std::calloc(mset.size() ? mset.size() : 1, sizeof(fsi_xhit_t)));
     if (out->hits == nullptr)

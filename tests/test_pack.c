@@ -149,28 +149,41 @@ static void make_path(char *path, size_t cap, const char *name)
     snprintf(path, cap, "%s/%s", scratch, name);
 }
 
+static fsi_xdb_t *open_at(const char *path, int mode)
+{
+    fsi_xdb_t *db = NULL;
+    char *err = NULL;
+    if (fsi_xdb_open(&db, path, mode, &err) != FORUM_OK)
+        TEST_FAIL("open %s: %s", path, err ? err : "?");
+    return db;
+}
+
+/* Commits what is pending (closing does) and frees the handle. */
+static void close_writer(fsi_xdb_t *w)
+{
+    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
+    fsi_xdb_destroy(w);
+}
+
 static void one_database(void)
 {
     PHASE("one database: records before and after the dictionary");
-    char path[4096], *err = NULL;
+    char path[4096];
     make_path(path, sizeof path, "one");
-    fsi_xdb_t *w = NULL, *r = NULL;
-    CHECK_EQ_INT(fsi_xdb_open(&w, path, FORUM_DB_WRITE, &err), FORUM_OK);
+    fsi_xdb_t *w = open_at(path, FORUM_DB_WRITE), *r = NULL;
     write_records(w, 1, 0, 100);
     CHECK_EQ_INT(fsi_xdb_commit(w), FORUM_OK);
     CHECK_EQ_INT(dictionaries(w), 0);
     write_records(w, 1, 100, TRAINED);
     CHECK_EQ_INT(fsi_xdb_commit(w), FORUM_OK);
     CHECK_EQ_INT(dictionaries(w), 1);
-    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
-    fsi_xdb_destroy(w);
+    close_writer(w);
 
     PHASE("one database: a later writer packs with the stored dictionary");
-    CHECK_EQ_INT(fsi_xdb_open(&w, path, FORUM_DB_WRITE, &err), FORUM_OK);
+    w = open_at(path, FORUM_DB_WRITE);
     write_records(w, 2, 0, 50);
-    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
-    fsi_xdb_destroy(w);
-    CHECK_EQ_INT(fsi_xdb_open(&r, path, FORUM_DB_READ, &err), FORUM_OK);
+    close_writer(w);
+    r = open_at(path, FORUM_DB_READ);
     CHECK_EQ_INT(dictionaries(r), 1);
     int series[] = {1, 2}, counts[] = {TRAINED, 50};
     check_records(r, series, counts, 2);
@@ -180,10 +193,9 @@ static void one_database(void)
 static void cancelled_batch(void)
 {
     PHASE("a batch thrown away takes its dictionary with it");
-    char path[4096], *err = NULL;
+    char path[4096];
     make_path(path, sizeof path, "cancel");
-    fsi_xdb_t *w = NULL, *r = NULL;
-    CHECK_EQ_INT(fsi_xdb_open(&w, path, FORUM_DB_WRITE, &err), FORUM_OK);
+    fsi_xdb_t *w = open_at(path, FORUM_DB_WRITE), *r = NULL;
     write_records(w, 3, 0, 10);
     CHECK_EQ_INT(fsi_xdb_begin_batch(w), FORUM_OK);
     write_records(w, 4, 0, TRAINED);
@@ -192,9 +204,8 @@ static void cancelled_batch(void)
     CHECK_EQ_INT(dictionaries(w), 0);
     /* Packed without one now, and readable. */
     write_records(w, 5, 0, 20);
-    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
-    fsi_xdb_destroy(w);
-    CHECK_EQ_INT(fsi_xdb_open(&r, path, FORUM_DB_READ, &err), FORUM_OK);
+    close_writer(w);
+    r = open_at(path, FORUM_DB_READ);
     CHECK_EQ_INT(dictionaries(r), 0);
     int series[] = {3, 5}, counts[] = {10, 20};
     check_records(r, series, counts, 2);
@@ -207,14 +218,12 @@ static void two_shards(void)
     char path[4096], *err = NULL;
     make_path(path, sizeof path, "two");
     CHECK_EQ_INT(forum_db_create(path, 2, &err), FORUM_OK);
-    fsi_xdb_t *w = NULL, *r = NULL;
-    CHECK_EQ_INT(fsi_xdb_open(&w, path, FORUM_DB_WRITE, &err), FORUM_OK);
+    fsi_xdb_t *w = open_at(path, FORUM_DB_WRITE), *r = NULL;
     CHECK_EQ_INT(fsi_xdb_shard_count(w), 2);
     write_records(fsi_xdb_shard(w, 0), 6, 0, TRAINED);
     write_records(fsi_xdb_shard(w, 1), 7, 0, TRAINED);
-    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
-    fsi_xdb_destroy(w);
-    CHECK_EQ_INT(fsi_xdb_open(&r, path, FORUM_DB_READ, &err), FORUM_OK);
+    close_writer(w);
+    r = open_at(path, FORUM_DB_READ);
     CHECK_EQ_INT(dictionaries(fsi_xdb_shard(r, 0)), 1);
     CHECK_EQ_INT(dictionaries(fsi_xdb_shard(r, 1)), 1);
     int series[] = {6, 7}, counts[] = {TRAINED, TRAINED};
@@ -227,7 +236,7 @@ static void two_shards(void)
     setenv("FORUMSEARCH_PARALLEL_POSTINGS", "0", 1);
     for (int round = 0; round < 3; round++) {
         fsi_xdb_destroy(r);
-        CHECK_EQ_INT(fsi_xdb_open(&r, path, FORUM_DB_READ, &err), FORUM_OK);
+        r = open_at(path, FORUM_DB_READ);
         check_records(r, series, counts, 2);
     }
     unsetenv("FORUMSEARCH_PARALLEL_POSTINGS");
@@ -249,14 +258,12 @@ static void write_raw(fsi_xdb_t *w, const void *data, size_t len)
 static void expect_damage(const char *name, const void *frame, size_t len,
                           const char *says)
 {
-    char path[4096], *err = NULL;
+    char path[4096];
     make_path(path, sizeof path, name);
-    fsi_xdb_t *w = NULL, *r = NULL;
-    CHECK_EQ_INT(fsi_xdb_open(&w, path, FORUM_DB_WRITE, &err), FORUM_OK);
+    fsi_xdb_t *w = open_at(path, FORUM_DB_WRITE), *r = NULL;
     write_raw(w, frame, len);
-    CHECK_EQ_INT(fsi_xdb_close(w), FORUM_OK);
-    fsi_xdb_destroy(w);
-    CHECK_EQ_INT(fsi_xdb_open(&r, path, FORUM_DB_READ, &err), FORUM_OK);
+    close_writer(w);
+    r = open_at(path, FORUM_DB_READ);
     fsi_xquery_t *q = fsi_xq_match_all();
     fsi_xsearch_t s;
     fsi_xsearch_init(&s, FSI_SLOT_DATE);
