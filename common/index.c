@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -85,6 +86,12 @@ typedef struct run {
         uint32_t docid;
     } *floors;
     size_t n_floors, cap_floors;
+    /* The current thread's number in this shard (schema.h,
+     * FSI_SLOT_NUMBERED_FLOOR), when it has one; and whether some of its
+     * posts here were indexed before threads had numbers. */
+    uint32_t thread_number;
+    int thread_numbered;
+    int unnumbered_posts;
     /* The open batch of forum_db_index_path() (none for a buffer). */
     int in_batch;
     uint64_t batch_start_posts;
@@ -350,11 +357,67 @@ static int collect_floor(void *payload, uint32_t docid, const char *value,
     return remember_floor(payload, floor, docid);
 }
 
+static uint32_t thread_number_of(const char *bytes)
+{
+    const unsigned char *b = (const unsigned char *)bytes;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+           (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+static int collect_numbered_floor(void *payload, uint32_t docid,
+                                  const char *value, size_t len)
+{
+    run_t *run = payload;
+    if (len <= FSI_THREAD_NUMBER_BYTES) {
+        run->unnumbered_posts = 1;
+        return 0;
+    }
+    run->thread_number = thread_number_of(value);
+    run->thread_numbered = 1;
+    int floor = (int)fsi_sortable_unserialise(value + FSI_THREAD_NUMBER_BYTES,
+                                              len - FSI_THREAD_NUMBER_BYTES);
+    return remember_floor(run, floor, docid);
+}
+
+/* A number for a thread new to this shard: the next of FSI_META_THREADS,
+ * which then counts it. None when they are all handed out, or the count
+ * is unreadable (a damaged database: a guess could give two threads one
+ * number): its posts are then ranked by their ORDER value instead. */
+static forum_status_t new_thread_number(run_t *run)
+{
+    char *value = NULL;
+    size_t len = 0;
+    forum_status_t status = fsi_xdb_get_metadata(
+        run->x, FSI_META_THREADS, strlen(FSI_META_THREADS), &value, &len);
+    if (status != FORUM_OK)
+        return status == FORUM_ENOMEM ? status : run_fail_shim(run, status);
+    uint64_t next = 0;
+    int valid = len <= 10;
+    for (size_t i = 0; valid && i < len; i++) {
+        valid = value[i] >= '0' && value[i] <= '9';
+        next = next * 10 + (uint64_t)(value[i] - '0');
+    }
+    free(value);
+    run->thread_numbered = valid && next <= UINT32_MAX;
+    if (!run->thread_numbered)
+        return FORUM_OK;
+    char count[16];
+    int n = snprintf(count, sizeof count, "%" PRIu64, next + 1);
+    status = fsi_xdb_set_metadata(run->x, FSI_META_THREADS,
+                                  strlen(FSI_META_THREADS), count, (size_t)n);
+    if (status != FORUM_OK)
+        return status == FORUM_ENOMEM ? status : run_fail_shim(run, status);
+    run->thread_number = (uint32_t)next;
+    return FORUM_OK;
+}
+
 /* Loads the floors thread `id` already has in this shard (none, and no
- * postings read, for a thread seen for the first time). */
+ * postings read, for a thread seen for the first time), and its number
+ * here: the one its posts have, else a new one. */
 static forum_status_t find_thread_floors(run_t *run, const char *id)
 {
     run->n_floors = 0;
+    run->thread_numbered = run->unnumbered_posts = 0;
     fsi_make_key(&run->scratch, FSI_PREFIX_THREAD, id, strlen(id));
     if (run->scratch.failed)
         return FORUM_ENOMEM;
@@ -363,12 +426,23 @@ static forum_status_t find_thread_floors(run_t *run, const char *id)
                                              run->scratch.len, &posts);
     if (status == FORUM_OK && posts > 0)
         status = fsi_xdb_term_values(run->x, run->scratch.data,
+                                     run->scratch.len,
+                                     FSI_SLOT_NUMBERED_FLOOR,
+                                     collect_numbered_floor, run);
+    if (status == FORUM_OK && run->unnumbered_posts) {
+        /* Posts from before thread numbers: every floor from its own
+         * value. */
+        run->n_floors = 0;
+        status = fsi_xdb_term_values(run->x, run->scratch.data,
                                      run->scratch.len, FSI_SLOT_FLOOR,
                                      collect_floor, run);
+    }
     if (status == FORUM_OK && posts > 0 && run->n_floors < posts)
-        status = FORUM_ENOMEM; /* collect_floor stopped the walk. */
+        status = FORUM_ENOMEM; /* A collector stopped the walk. */
     if (status != FORUM_OK && status != FORUM_ENOMEM)
         return run_fail_shim(run, status);
+    if (status == FORUM_OK && !run->thread_numbered)
+        status = new_thread_number(run);
     return status;
 }
 
@@ -423,6 +497,16 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
     if (date != FSI_NO_DATE)
         add_sortable(run, FSI_SLOT_DATE, (double)date);
     add_sortable(run, FSI_SLOT_FLOOR, post->floor);
+    if (run->thread_numbered) {
+        char numbered[FSI_THREAD_NUMBER_BYTES + 16];
+        for (int i = 0; i < FSI_THREAD_NUMBER_BYTES; i++)
+            numbered[i] = (char)(run->thread_number >>
+                                 (8 * (FSI_THREAD_NUMBER_BYTES - 1 - i)));
+        size_t n = FSI_THREAD_NUMBER_BYTES +
+                   fsi_sortable_serialise(post->floor,
+                                          numbered + FSI_THREAD_NUMBER_BYTES);
+        fsi_xdoc_set_value(run->doc, FSI_SLOT_NUMBERED_FLOOR, numbered, n);
+    }
     fsi_xdoc_set_value(run->doc, FSI_SLOT_THREAD, thread->id, id_len);
     fsi_buf_t order = FSI_BUF_INIT;
     char floor_key[16];

@@ -171,6 +171,48 @@ static int compare_ranked(const void *a, const void *b)
     return compare_keys(a, b);
 }
 
+/* Sifts hits[i] down the heap hits[0, n), whose top is the one
+ * compare_ranked() puts last. */
+static void sift_down(fsi_xhit_t *hits, size_t n, size_t i)
+{
+    for (;;) {
+        size_t last = i, left = 2 * i + 1, right = left + 1;
+        if (left < n && compare_ranked(&hits[left], &hits[last]) > 0)
+            last = left;
+        if (right < n && compare_ranked(&hits[right], &hits[last]) > 0)
+            last = right;
+        if (last == i)
+            return;
+        fsi_xhit_t swap = hits[i];
+        hits[i] = hits[last];
+        hits[last] = swap;
+        i = last;
+    }
+}
+
+/* Puts the first k of the ranked order first, in order, and the others
+ * after them in no order: a page of 10 of 23,534 threads (一 at 100 MiB)
+ * needs no sort of them all. */
+static void rank_first(fsi_xhit_t *hits, size_t n, size_t k)
+{
+    if (k > n / 4) {
+        qsort(hits, n, sizeof *hits, compare_ranked);
+        return;
+    }
+    if (k == 0)
+        return;
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down(hits, k, i);
+    for (size_t i = k; i < n; i++)
+        if (compare_ranked(&hits[i], &hits[0]) < 0) {
+            fsi_xhit_t swap = hits[i];
+            hits[i] = hits[0];
+            hits[0] = swap;
+            sift_down(hits, k, 0);
+        }
+    qsort(hits, k, sizeof *hits, compare_ranked);
+}
+
 /* Keeps hits [offset, offset + limit) of the list. */
 static void keep_page(fsi_xresult_t *x, size_t offset, size_t limit)
 {
@@ -233,64 +275,134 @@ static size_t thread_part(const char *key, size_t len)
     return nul ? (size_t)(nul - key) + 1 : len;
 }
 
+static void numbered_free(fsi_thread_best_t *t)
+{
+    for (size_t i = 0; i < t->cap_numbered; i++)
+        free(t->numbered[i].key);
+    free(t->numbered);
+    t->numbered = NULL;
+    t->n_numbered = t->cap_numbered = 0;
+}
+
 static void thread_best_free(fsi_thread_best_t *t)
 {
     for (size_t i = 0; i < t->n; i++)
         fsi_xhit_free(&t->hits[i]);
     free(t->hits);
+    free(t->hashes);
     free(t->slots);
+    numbered_free(t);
     memset(t, 0, sizeof *t);
 }
 
-/* The slot of key's thread in t->slots: its entry, or the empty slot
- * where it goes. An entry with the same first `part` bytes is the same
- * thread when they end in the NUL (no earlier NUL in either), or when
- * both keys are that long and have none (damaged). */
-static size_t thread_slot(const fsi_thread_best_t *t, const char *key,
-                          size_t len)
+/* The hash a thread's entries are found by: of its id (the bytes of
+ * thread_part()). */
+static uint64_t thread_hash(const char *key, size_t len)
 {
-    size_t part = thread_part(key, len);
-    int whole = part == 0 || key[part - 1] != '\0';
-    size_t at = (size_t)fsi_hash64(key, part) & (t->n_slots - 1);
-    while (t->slots[at]) {
-        const fsi_xhit_t *b = &t->hits[t->slots[at] - 1];
+    return fsi_hash64(key, thread_part(key, len));
+}
+
+/* A slot holds an entry's index + 1 (0: empty) in its low 32 bits and
+ * the high 32 bits of its thread_hash() above them, so a probe compares
+ * keys only when those agree: joining tables of different threads then
+ * reads no key. */
+static uint64_t slot_of(size_t index, uint64_t hash)
+{
+    return (hash & UINT64_C(0xffffffff00000000)) | (uint64_t)(index + 1);
+}
+
+/* The slot of key's thread (hash: its thread_hash()) in t->slots: its
+ * entry, or the empty slot where it goes. An entry with the same first
+ * `part` bytes is the same thread when they end in the NUL (no earlier
+ * NUL in either), or when both keys are that long and have none
+ * (damaged). */
+static size_t thread_slot(const fsi_thread_best_t *t, const char *key,
+                          size_t len, uint64_t hash)
+{
+    size_t at = (size_t)hash & (t->n_slots - 1);
+    for (uint64_t slot; (slot = t->slots[at]) != 0;
+         at = (at + 1) & (t->n_slots - 1)) {
+        if ((slot ^ hash) >> 32)
+            continue;
+        size_t part = thread_part(key, len);
+        int whole = part == 0 || key[part - 1] != '\0';
+        const fsi_xhit_t *b = &t->hits[(uint32_t)slot - 1];
         if ((whole ? b->key_len == part : b->key_len >= part) &&
             memcmp(b->key, key, part) == 0)
             break;
-        at = (at + 1) & (t->n_slots - 1);
     }
     return at;
 }
 
-/* Room for one more thread: the table at most half full. */
-static int thread_best_reserve(fsi_thread_best_t *t)
+/* Room for `more` threads: the table at most half full. */
+static int thread_best_reserve(fsi_thread_best_t *t, size_t more)
 {
-    if (t->n == t->cap) {
+    if (t->n + more > UINT32_MAX - 1)
+        return -1;
+    if (t->n + more > t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
+        while (cap < t->n + more)
+            cap *= 2;
         fsi_xhit_t *hits = realloc(t->hits, cap * sizeof *hits);
         if (hits == NULL)
             return -1;
         t->hits = hits;
+        uint64_t *hashes = realloc(t->hashes, cap * sizeof *hashes);
+        if (hashes == NULL)
+            return -1;
+        t->hashes = hashes;
         t->cap = cap;
     }
-    if (2 * (t->n + 1) <= t->n_slots)
+    if (2 * (t->n + more) <= t->n_slots)
         return 0;
     size_t n_slots = t->n_slots ? 2 * t->n_slots : 128;
-    size_t *slots = calloc(n_slots, sizeof *slots);
+    while (n_slots < 2 * (t->n + more))
+        n_slots *= 2;
+    uint64_t *slots = calloc(n_slots, sizeof *slots);
     if (slots == NULL)
         return -1;
     free(t->slots);
     t->slots = slots;
     t->n_slots = n_slots;
-    for (size_t i = 0; i < t->n; i++)
-        t->slots[thread_slot(t, t->hits[i].key, t->hits[i].key_len)] = i + 1;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t at = (size_t)t->hashes[i] & (n_slots - 1);
+        while (slots[at])
+            at = (at + 1) & (n_slots - 1);
+        slots[at] = slot_of(i, t->hashes[i]);
+    }
     return 0;
+}
+
+/* The entry of key's thread, made (zeroed, *fresh set) when the table
+ * has none; NULL when out of memory. A fresh entry must get its key
+ * before the next lookup. */
+static fsi_xhit_t *thread_entry(fsi_thread_best_t *t, const char *key,
+                                size_t key_len, uint64_t hash, int *fresh)
+{
+    if (thread_best_reserve(t, 1) != 0)
+        return NULL;
+    size_t at = thread_slot(t, key, key_len, hash);
+    *fresh = t->slots[at] == 0;
+    if (!*fresh)
+        return &t->hits[(uint32_t)t->slots[at] - 1];
+    fsi_xhit_t *b = &t->hits[t->n];
+    memset(b, 0, sizeof *b);
+    t->hashes[t->n] = hash;
+    t->slots[at] = slot_of(t->n++, hash);
+    return b;
+}
+
+/* Whether a match of b's thread goes before b: the higher weight, the
+ * first in floor order among equals (what Xapian's collapse keeps). */
+static int beats(const fsi_xhit_t *h, const fsi_xhit_t *b)
+{
+    return h->weight > b->weight ||
+           (h->weight == b->weight && compare_keys(h, b) < 0);
 }
 
 /* Counts a match (docid, weight, ORDER key; others: matches of its
  * thread it already stands for) in its thread's entry, and keeps it as
- * the thread's best when it is: the highest weight, the first in floor
- * order among equals (what Xapian's collapse would keep). Collapsing
+ * the thread's best when it beats() the best so far. Collapsing
  * here and not in Xapian: Xapian 1.4 drops a thread's earlier best from
  * its results by a linear search, so with every match ranked its
  * collapse is quadratic in the matching threads (62 % of a 0.35 s query
@@ -300,22 +412,17 @@ static int thread_best_reserve(fsi_thread_best_t *t)
 static int fold_match(fsi_thread_best_t *t, uint64_t docid, double weight,
                       const char *key, size_t key_len, uint64_t others)
 {
-    if (thread_best_reserve(t) != 0)
+    fsi_xhit_t h = {.docid = (uint32_t)docid, .weight = weight,
+                    .key = (char *)key, .key_len = key_len};
+    int fresh;
+    fsi_xhit_t *b = thread_entry(t, key, key_len, thread_hash(key, key_len),
+                                 &fresh);
+    if (b == NULL)
         return -1;
-    size_t at = thread_slot(t, key, key_len);
-    fsi_xhit_t *b = t->slots[at] ? &t->hits[t->slots[at] - 1] : NULL;
-    if (b != NULL) {
-        b->collapse_count += others + 1;
-        fsi_xhit_t h = {.docid = docid, .weight = weight,
-                        .key = (char *)key, .key_len = key_len};
-        if (!(weight > b->weight ||
-              (weight == b->weight && compare_keys(&h, b) < 0)))
-            return 0;
-    } else {
-        b = &t->hits[t->n];
-        memset(b, 0, sizeof *b);
+    if (fresh)
         b->collapse_count = others;
-    }
+    else if (b->collapse_count += others + 1, !beats(&h, b))
+        return 0;
     char *copy = malloc(key_len ? key_len : 1);
     if (copy == NULL)
         return -1;
@@ -323,17 +430,164 @@ static int fold_match(fsi_thread_best_t *t, uint64_t docid, double weight,
     free(b->key);
     b->key = copy;
     b->key_len = key_len;
-    b->docid = docid;
+    b->docid = h.docid;
     b->weight = weight;
-    if (t->slots[at] == 0)
-        t->slots[at] = ++t->n;
     return 0;
 }
 
-static int fold_match_cb(void *payload, uint64_t docid, double weight,
-                         const char *key, size_t key_len)
+/* fold_match() for a hit that is a thread's entry already (a shard's,
+ * or listed by the shim): its key moves into the table or is freed,
+ * never copied. */
+static int fold_hit(fsi_thread_best_t *t, fsi_xhit_t *h, uint64_t hash)
 {
-    return fold_match(payload, docid, weight, key, key_len, 0);
+    int fresh;
+    fsi_xhit_t *b = thread_entry(t, h->key, h->key_len, hash, &fresh);
+    if (b == NULL)
+        return -1;
+    if (fresh) {
+        *b = *h;
+    } else {
+        b->collapse_count += h->collapse_count + 1;
+        fsi_xhit_t loser = *h;
+        if (beats(h, b)) {
+            loser = *b;
+            *b = *h;
+            b->collapse_count = loser.collapse_count;
+        }
+        fsi_xhit_free(&loser);
+    }
+    h->key = h->data = h->meta = NULL;
+    return 0;
+}
+
+/* Room for one more numbered thread: the table at most half full. */
+static int numbered_reserve(fsi_thread_best_t *t)
+{
+    if (2 * (t->n_numbered + 1) <= t->cap_numbered)
+        return 0;
+    size_t cap = t->cap_numbered ? 2 * t->cap_numbered : 1024;
+    fsi_numbered_t *grown = calloc(cap, sizeof *grown);
+    if (grown == NULL)
+        return -1;
+    for (size_t i = 0; i < t->cap_numbered; i++) {
+        const fsi_numbered_t *e = &t->numbered[i];
+        if (e->key == NULL)
+            continue;
+        size_t at = e->number & (cap - 1);
+        while (grown[at].key)
+            at = (at + 1) & (cap - 1);
+        grown[at] = *e;
+    }
+    free(t->numbered);
+    t->numbered = grown;
+    t->cap_numbered = cap;
+    return 0;
+}
+
+/* Floor order within one thread, as compare_keys() orders their ORDER
+ * values (the same thread id, then the floor), then docid. */
+static int compare_floors(const char *a, size_t a_len, uint32_t a_docid,
+                          const char *b, size_t b_len, uint32_t b_docid)
+{
+    int c = memcmp(a, b, a_len < b_len ? a_len : b_len);
+    if (c != 0)
+        return c;
+    if (a_len != b_len)
+        return a_len < b_len ? -1 : 1;
+    return (a_docid > b_docid) - (a_docid < b_docid);
+}
+
+/* fold_match() for a match whose thread has a number in its shard: the
+ * thread's entry is found by that number, not by hashing and comparing
+ * its ORDER value, which is read only when the match is the thread's
+ * new best. Numbers are given in the order threads are indexed, which
+ * is mostly the order of their posts' docids, so the table is walked
+ * mostly in order. At 100 MiB, 一 (180,366 posts) spent more time
+ * reading and hashing ORDER values than Xapian took to find them. */
+static int fold_numbered(fsi_thread_best_t *t, fsi_xmatch_t *match,
+                         uint32_t number, const char *floor,
+                         size_t floor_len)
+{
+    if (numbered_reserve(t) != 0)
+        return -1;
+    size_t at = number & (t->cap_numbered - 1);
+    fsi_numbered_t *e = &t->numbered[at];
+    while (e->key && e->number != number) {
+        at = (at + 1) & (t->cap_numbered - 1);
+        e = &t->numbered[at];
+    }
+    uint32_t docid = (uint32_t)fsi_xmatch_docid(match);
+    double weight = fsi_xmatch_weight(match);
+    if (e->key) {
+        e->others++;
+        if (!(weight > e->weight ||
+              (weight == e->weight &&
+               compare_floors(floor, floor_len, docid, e->floor,
+                              e->floor_len, e->docid) < 0)))
+            return 0;
+    }
+    size_t key_len;
+    const char *key = fsi_xmatch_key(match, &key_len);
+    char *copy = key && key_len < UINT32_MAX ? malloc(key_len ? key_len : 1)
+                                             : NULL;
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, key, key_len);
+    if (e->key == NULL) {
+        t->n_numbered++;
+        e->number = number;
+        e->others = 0;
+    }
+    free(e->key);
+    e->key = copy;
+    e->key_len = (uint32_t)key_len;
+    e->hash = thread_hash(copy, key_len);
+    e->docid = docid;
+    e->weight = weight;
+    e->floor_len = (unsigned char)floor_len;
+    memcpy(e->floor, floor, floor_len);
+    return 0;
+}
+
+static int fold_match_cb(void *payload, fsi_xmatch_t *match)
+{
+    uint32_t number;
+    const char *floor;
+    size_t floor_len;
+    int numbered = fsi_xmatch_thread(match, &number, &floor, &floor_len);
+    if (numbered < 0)
+        return -1;
+    if (numbered && floor_len <= sizeof ((fsi_numbered_t *)0)->floor)
+        return fold_numbered(payload, match, number, floor, floor_len);
+    size_t key_len;
+    const char *key = fsi_xmatch_key(match, &key_len);
+    return key ? fold_match(payload, fsi_xmatch_docid(match),
+                            fsi_xmatch_weight(match), key, key_len, 0)
+               : -1;
+}
+
+/* The numbered threads of `from` into the threads by key of `into` (the
+ * same table or another), their keys moved. */
+static int join_numbered(fsi_thread_best_t *into, fsi_thread_best_t *from)
+{
+    if (thread_best_reserve(into, from->n_numbered) != 0)
+        return -1;
+    for (size_t i = 0; i < from->cap_numbered; i++) {
+        fsi_numbered_t *e = &from->numbered[i];
+        if (e->key == NULL)
+            continue;
+        fsi_xhit_t h = {.docid = e->docid, .weight = e->weight,
+                        .collapse_count = e->others, .key = e->key,
+                        .key_len = e->key_len};
+        e->key = NULL;
+        from->n_numbered--;
+        if (fold_hit(into, &h, e->hash) != 0) {
+            free(h.key);
+            return -1;
+        }
+    }
+    numbered_free(from);
+    return 0;
 }
 
 static void free_parts(fsi_run_t *run)
@@ -394,12 +648,13 @@ static int fold_join(void *payload)
     fsi_run_t *run = payload;
     for (size_t k = 0; k < run->n_parts; k++) {
         fsi_thread_best_t *part = &run->parts[k].best;
-        for (size_t i = 0; i < part->n; i++) {
-            const fsi_xhit_t *h = &part->hits[i];
-            if (fold_match(&run->best, h->docid, h->weight, h->key,
-                           h->key_len, h->collapse_count) != 0)
+        if (join_numbered(&run->best, part) != 0 ||
+            thread_best_reserve(&run->best, part->n) != 0)
+            return -1;
+        for (; part->n > 0; part->n--)
+            if (fold_hit(&run->best, &part->hits[part->n - 1],
+                         part->hashes[part->n - 1]) != 0)
                 return -1;
-        }
         thread_best_free(part);
     }
     return 0;
@@ -408,13 +663,12 @@ static int fold_join(void *payload)
 /* The threads: the matches the shim folded, and those it listed. */
 static int collapse_by_thread(fsi_run_t *run, fsi_xresult_t *x)
 {
-    for (size_t i = 0; i < x->n_hits; i++) {
-        fsi_xhit_t *h = &x->hits[i];
-        if (fold_match(&run->best, h->docid, h->weight, h->key, h->key_len,
-                       h->collapse_count) != 0)
+    if (join_numbered(&run->best, &run->best) != 0)
+        return -1;
+    for (size_t i = 0; i < x->n_hits; i++)
+        if (fold_hit(&run->best, &x->hits[i],
+                     thread_hash(x->hits[i].key, x->hits[i].key_len)) != 0)
             return -1;
-        fsi_xhit_free(h);
-    }
     /* Like the shim's, never NULL, even with no thread. */
     fsi_xhit_t *threads = run->best.hits ? run->best.hits
                                          : calloc(1, sizeof *threads);
@@ -454,8 +708,9 @@ static int arrange_threads(void *payload, fsi_xresult_t *x)
     run->ranked_all = 1;
     run->ranked_posts = posts;
     run->ranked_threads = x->n_hits;
-    if (x->n_hits)
-        qsort(x->hits, x->n_hits, sizeof *x->hits, compare_ranked);
+    rank_first(x->hits, x->n_hits,
+               run->limit > SIZE_MAX - run->offset ? SIZE_MAX
+                                                   : run->offset + run->limit);
     keep_page(x, run->offset, run->limit);
     return 0;
 }
@@ -674,29 +929,41 @@ out:
 
 /* ---- Side searches: which titles and posts have which words -------- */
 
-/* Their hits themselves are not kept: only their keys, in facts. */
-static int collect_titles(void *payload, fsi_xresult_t *x)
+/* Their matches themselves are not kept: only their keys, in facts.
+ * The shim hands each match to the fold (a side search is small, so on
+ * one thread), or lists them when it cannot (remote shards). */
+static int title_has_word(void *payload, const char *key, size_t key_len)
+{
+    fsi_run_t *run = payload;
+    const char *nul = memchr(key, '\0', key_len);
+    size_t id_len = nul ? (size_t)(nul - key) : key_len;
+    return fsi_facts_put(&run->titles, key, id_len, UINT64_C(1) << run->pass,
+                         0);
+}
+
+static int post_has_leaf(void *payload, const char *key, size_t key_len)
+{
+    fsi_run_t *run = payload;
+    return fsi_facts_put(&run->posts, key, key_len, UINT64_C(1) << run->pass,
+                         FSI_NO_DATE);
+}
+
+static int collect_match(void *payload, fsi_xmatch_t *match)
+{
+    fsi_run_t *run = payload;
+    size_t key_len;
+    const char *key = fsi_xmatch_key(match, &key_len);
+    return key ? run->side_fold(run, key, key_len) : -1;
+}
+
+static int collect_listed(void *payload, fsi_xresult_t *x)
 {
     fsi_run_t *run = payload;
     for (size_t i = 0; i < x->n_hits; i++) {
         const fsi_xhit_t *h = &x->hits[i];
-        const char *nul = memchr(h->key, '\0', h->key_len);
-        size_t id_len = nul ? (size_t)(nul - h->key) : h->key_len;
-        if (fsi_facts_put(&run->titles, h->key, id_len,
-                          UINT64_C(1) << run->pass, 0) != 0)
+        if (run->side_fold(run, h->key, h->key_len))
             return 1;
     }
-    keep_page(x, 0, 0);
-    return 0;
-}
-
-static int collect_posts(void *payload, fsi_xresult_t *x)
-{
-    fsi_run_t *run = payload;
-    for (size_t i = 0; i < x->n_hits; i++)
-        if (fsi_facts_put(&run->posts, x->hits[i].key, x->hits[i].key_len,
-                          UINT64_C(1) << run->pass, FSI_NO_DATE) != 0)
-            return 1;
     keep_page(x, 0, 0);
     return 0;
 }
@@ -709,11 +976,12 @@ static void restart_pass(void *payload)
 
 /* Runs query for run->pass: every match (verified by decider when it
  * is not exact) goes to collect() with its ORDER value as key, and no
- * document is read when it is exact. */
+ * document is read when it is exact. Nothing is ranked or listed. */
 static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
                                   const fsi_xquery_t *query,
                                   fsi_decider_fn decider,
-                                  int (*collect)(void *, fsi_xresult_t *))
+                                  int (*collect)(void *, const char *,
+                                                 size_t))
 {
     fsi_xsearch_t s;
     fsi_xsearch_init(&s, FSI_SLOT_ORDER);
@@ -722,7 +990,10 @@ static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
     s.exact_counts = 1;
     s.payload = run;
     s.restart = restart_pass;
-    s.arrange = collect;
+    s.arrange = collect_listed;
+    run->side_fold = collect;
+    s.fold = collect_match;
+    s.fold_payload = run;
     fsi_xresult_t x;
     forum_status_t status = fsi_xdb_search(q->db->x, query, &s, &x);
     fsi_xresult_free(&x);
@@ -745,7 +1016,7 @@ static forum_status_t read_titles(forum_query_t *q, fsi_run_t *run)
         status = side_search(q, run, q->title_xqueries[i],
                              q->title_exact[i] ? NULL
                                                : fsi_query_decide_title,
-                             collect_titles);
+                             title_has_word);
     }
     return status;
 }
@@ -759,7 +1030,7 @@ static forum_status_t read_leaves(forum_query_t *q, fsi_run_t *run)
         run->pass = i;
         status = side_search(q, run, q->leaf_xqueries[i],
                              q->leaf_exact[i] ? NULL : fsi_query_decide_leaf,
-                             collect_posts);
+                             post_has_leaf);
     }
     return status;
 }
@@ -790,6 +1061,7 @@ static fsi_xsearch_t search_for(const forum_query_t *q, fsi_run_t *run)
     if (o->collapse_threads && o->sort == FORUM_SORT_RELEVANCE) {
         s.arrange = arrange_threads; /* which collapses (see there) */
         s.fold = fold_match_cb;
+        s.thread_slot = FSI_SLOT_NUMBERED_FLOOR;
         s.fold_payload = &run->best;
         s.fold_part = fold_part;
         s.fold_join = fold_join;

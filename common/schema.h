@@ -31,12 +31,22 @@
  *     1 FSI_SLOT_FLOOR   floor (sortable_serialise)
  *     2 FSI_SLOT_THREAD  thread id (collapse key)
  *     3 FSI_SLOT_ORDER   thread id, NUL, sortable floor (thread order)
+ *     4 FSI_SLOT_NUMBERED_FLOOR
+ *                        the thread's number in its shard (4 bytes, big
+ *                        endian), then the sortable floor: ranking
+ *                        threads tells them apart by it, which costs a
+ *                        fraction of reading and hashing the ORDER value
+ *                        (results.c fold_numbered)
  *   Document data: the post record (docdata.h), packed by the shim
  *   (a zstd frame, with the shard's dictionary once it has one).
  *   Metadata:
  *     fs:analyzer      FSI_ANALYZER_VERSION at index time
  *     fs:icu           ICU version at index time
  *     fs:compacted     bytes on disk after the last compaction
+ *     fs:threads       thread numbers this shard has handed out (decimal):
+ *                      a thread new to the shard gets the next one, a
+ *                      thread keeps the one its posts there have; never
+ *                      reused, so two threads never share one
  *     T<thread>        the thread record (docdata.h)
  *     fs:zdict:<id>    the zstd dictionary post records are packed with
  *                      (id in 8 hex digits; xapian_shim.cc)
@@ -173,13 +183,18 @@ enum {
     FSI_SLOT_DATE = 0,
     FSI_SLOT_FLOOR = 1,
     FSI_SLOT_THREAD = 2,
-    FSI_SLOT_ORDER = 3
+    FSI_SLOT_ORDER = 3,
+    FSI_SLOT_NUMBERED_FLOOR = 4
 };
 
 #define FSI_META_ANALYZER "fs:analyzer"
 #define FSI_META_ICU "fs:icu"
 /* Bytes on disk right after the last compaction (every shard holds it). */
 #define FSI_META_COMPACTED "fs:compacted"
+/* Thread numbers handed out in the shard (FSI_SLOT_NUMBERED_FLOOR). */
+#define FSI_META_THREADS "fs:threads"
+/* The bytes of a thread number in FSI_SLOT_NUMBERED_FLOOR. */
+#define FSI_THREAD_NUMBER_BYTES 4
 /* Compaction is due once the files are FSI_COMPACT_GROWTH times their
  * size after the last compaction. Not less: a compacted B-tree has full
  * blocks, so the first small run after a compaction copies and splits

@@ -115,10 +115,29 @@ void fsi_facts_free(fsi_facts_t *facts);
  * first in floor order among equals; collapse_count counts the others. */
 typedef struct fsi_thread_best {
     fsi_xhit_t *hits;            /* One per thread, keys owned. */
+    uint64_t *hashes;            /* Of each hit's thread (results.c). */
     size_t n, cap;
-    size_t *slots;               /* Open addressing: index in hits + 1. */
+    uint64_t *slots;             /* Open addressing (results.c slot_of). */
     size_t n_slots;
+    /* Threads met by their number in the shard being searched (schema.h
+     * FSI_SLOT_NUMBERED_FLOOR), until they join the others by key. */
+    struct fsi_numbered *numbered; /* Open addressing; empty: key NULL. */
+    size_t n_numbered, cap_numbered;
 } fsi_thread_best_t;
+
+/* A thread met by its number: its best post so far, and its floor for
+ * ties (as in the ORDER value, which is read only for a new best). */
+typedef struct fsi_numbered {
+    uint32_t number;
+    uint32_t docid;
+    double weight;
+    uint64_t others;
+    char *key;
+    uint64_t hash;          /* Its thread's, for joining by key. */
+    uint32_t key_len;
+    unsigned char floor_len;
+    char floor[11];
+} fsi_numbered_t;
 
 /* One run of a query: the payload of the search's callbacks. */
 typedef struct fsi_run {
@@ -132,6 +151,8 @@ typedef struct fsi_run {
     fsi_facts_t posts;           /* Thread scope: ORDER -> leaves, date. */
     int posts_by_decider;        /* posts is the main search's to fill. */
     size_t pass;                 /* The mark or leaf a side search is for. */
+    /* What a side search does with each match (results.c side_search). */
+    int (*side_fold)(void *run, const char *key, size_t key_len);
     /* Thread scope: the page's leads are hits [0, n_page); the posts
      * shown with lead k are hits [also_at[k], also_at[k + 1]). */
     size_t n_page;

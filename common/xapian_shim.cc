@@ -706,25 +706,91 @@ class CallbackDecider : public Xapian::MatchDecider {
     mutable std::string data_;
 };
 
-/* Hands every match to fsi_xsearch_t's fold(), with its value in the
- * tie slot, and payload (fold_payload, or a part's). The docid is the
- * match's in its own shard: a MatchSpy sees no other (resolve_folded()
- * finds the page's). */
+} // namespace
+
+/* What fold() gets: the match, and the values it asked for, read once.
+ * An error reading them is kept for the spy to throw: fold() is C, and
+ * no exception may cross it. */
+struct fsi_xmatch {
+    const Xapian::Document *doc;
+    double weight;
+    const fsi_xsearch_t *opts;
+    bool one_shard;
+    std::string key, thread;
+    std::exception_ptr error;
+};
+
+uint64_t fsi_xmatch_docid(const fsi_xmatch_t *match)
+{
+    return match->doc->get_docid();
+}
+
+double fsi_xmatch_weight(const fsi_xmatch_t *match)
+{
+    return match->weight;
+}
+
+const char *fsi_xmatch_key(fsi_xmatch_t *match, size_t *len)
+{
+    try {
+        match->key = match->doc->get_value(match->opts->tie_slot);
+        *len = match->key.size();
+        return match->key.data();
+    } catch (...) {
+        match->error = std::current_exception();
+        return nullptr;
+    }
+}
+
+int fsi_xmatch_thread(fsi_xmatch_t *match, uint32_t *number,
+                      const char **floor, size_t *floor_len)
+{
+    if (!match->one_shard || match->opts->thread_slot < 0)
+        return 0;
+    try {
+        match->thread = match->doc->get_value(
+            static_cast<Xapian::valueno>(match->opts->thread_slot));
+    } catch (...) {
+        match->error = std::current_exception();
+        return -1;
+    }
+    const std::string &v = match->thread;
+    if (v.size() <= 4)
+        return 0;
+    const unsigned char *b = reinterpret_cast<const unsigned char *>(v.data());
+    *number = static_cast<uint32_t>(b[0]) << 24 |
+              static_cast<uint32_t>(b[1]) << 16 |
+              static_cast<uint32_t>(b[2]) << 8 | b[3];
+    *floor = v.data() + 4;
+    *floor_len = v.size() - 4;
+    return 1;
+}
+
+namespace {
+
+/* Hands every match to fsi_xsearch_t's fold() with payload (fold_payload,
+ * or a part's). The docid is the match's in its own shard: a MatchSpy
+ * sees no other (resolve_folded() finds the page's). Thread numbers are
+ * a shard's own, so they are offered only when every match comes from
+ * one shard (one_shard). */
 class FoldingSpy : public Xapian::MatchSpy {
   public:
-    FoldingSpy(const fsi_xsearch_t *opts, void *payload)
-        : opts_(opts), payload_(payload) {}
+    FoldingSpy(const fsi_xsearch_t *opts, void *payload, bool one_shard)
+        : opts_(opts), payload_(payload), one_shard_(one_shard) {}
     void operator()(const Xapian::Document &doc, double wt) override
     {
-        std::string key = doc.get_value(opts_->tie_slot);
-        if (opts_->fold(payload_, doc.get_docid(), wt, key.data(),
-                        key.size()) != 0)
+        fsi_xmatch match{&doc, wt, opts_, one_shard_, {}, {}, nullptr};
+        if (opts_->fold(payload_, &match) != 0) {
+            if (match.error)
+                std::rethrow_exception(match.error);
             throw std::bad_alloc();
+        }
     }
 
   private:
     const fsi_xsearch_t *opts_;
     void *payload_;
+    bool one_shard_;
 };
 
 /* The spies a search asks for: the exact count of each count_slot value
@@ -733,11 +799,11 @@ class FoldingSpy : public Xapian::MatchSpy {
  * pointers to them: they live as long as its get_mset(). */
 struct match_spies {
     match_spies(const fsi_xsearch_t *opts, void *fold_payload, bool folding,
-                Xapian::Enquire &enquire)
+                bool one_shard, Xapian::Enquire &enquire)
         : counting(opts->count_slot >= 0 && opts->exact_counts),
           counts(static_cast<Xapian::valueno>(
               counting ? opts->count_slot : 0)),
-          folder(opts, fold_payload)
+          folder(opts, fold_payload, one_shard)
     {
         if (counting)
             enquire.add_matchspy(&counts);
@@ -1686,7 +1752,7 @@ void search_shard(fsi_xdb_t *db, size_t k, const query_recipe &recipe,
         Xapian::MultiValueKeyMaker keymaker;
         if (!folding)
             set_order(enquire, opts, keymaker);
-        match_spies spies(opts, fold_payload, folding, enquire);
+        match_spies spies(opts, fold_payload, folding, true, enquire);
         Xapian::doccount all = shard.get_doccount();
         CallbackDecider decider(db, opts->decider, decider_payload);
         Xapian::MSet mset = enquire.get_mset(
@@ -1852,7 +1918,8 @@ static bool rank_matches(fsi_xdb_t *db, const fsi_xquery_t *q,
     Xapian::MultiValueKeyMaker keymaker;
     if (!folding) /* Else by relevance alone: nothing is listed. */
         set_order(enquire, opts, keymaker);
-    match_spies spies(opts, opts->fold_payload, folding, enquire);
+    match_spies spies(opts, opts->fold_payload, folding,
+                      db->shards.size() <= 1, enquire);
     /* Counts are shown to users (posts per thread, totals), so ask for
      * exact ones: Xapian then visits every match. */
     Xapian::doccount all = db->reader->get_doccount();

@@ -162,6 +162,22 @@ typedef struct fsi_xresult {
     size_t n_missing;
 } fsi_xresult_t;
 
+/* A match as fold() gets it: its docid (in its own shard), weight, and
+ * values read only when asked for. */
+typedef struct fsi_xmatch fsi_xmatch_t;
+uint64_t fsi_xmatch_docid(const fsi_xmatch_t *match);
+double fsi_xmatch_weight(const fsi_xmatch_t *match);
+/* Its tie_slot value, valid until fold() returns; NULL when reading it
+ * failed (fold() then returns nonzero, and the search fails with the
+ * reason). */
+const char *fsi_xmatch_key(fsi_xmatch_t *match, size_t *len);
+/* Its thread's number in its shard and its floor (sortable, valid until
+ * fold() returns), from thread_slot: 1. 0 when the match has none, or
+ * when the matches fold() gets may come from several shards (fold by
+ * key then); -1 when reading failed (as above). */
+int fsi_xmatch_thread(fsi_xmatch_t *match, uint32_t *number,
+                      const char **floor, size_t *floor_len);
+
 /* One search. Everything a result needs is read within one attempt, from
  * one revision of the database: an attempt that meets a writer's commit
  * is thrown away and the search starts over. */
@@ -190,14 +206,16 @@ typedef struct fsi_xsearch {
      * are read after it. */
     int (*arrange)(void *payload, fsi_xresult_t *result);
     /* Optional with arrange: the shim may hand matches to fold() as it
-     * finds them (docid, weight, tie-slot value) instead of listing them
-     * in the hits, which saves listing and sorting every match; arrange()
-     * then gets the hits it did list (none when it folded all). fold()
-     * is given fold_payload, or a part's (below). Returns nonzero when
-     * out of memory. */
-    int (*fold)(void *fold_payload, uint64_t docid, double weight,
-                const char *key, size_t key_len);
+     * finds them (fsi_xmatch_t, below) instead of listing them in the
+     * hits, which saves listing and sorting every match; arrange() then
+     * gets the hits it did list (none when it folded all). fold() is
+     * given fold_payload, or a part's (below). Returns nonzero when out
+     * of memory or when reading the match failed. */
+    int (*fold)(void *fold_payload, fsi_xmatch_t *match);
     void *fold_payload;
+    /* >= 0: the slot of a match's thread number in its shard (4 bytes,
+     * big endian) and floor, for fsi_xmatch_thread(). */
+    int thread_slot;
     /* Optional with fold: the shim may search n shards side by side,
      * folding shard k's matches with fold_part(payload, k, n) as
      * fold()'s payload (asked for every k before any shard is searched;
@@ -231,6 +249,7 @@ static inline void fsi_xsearch_init(fsi_xsearch_t *s, unsigned tie_slot)
     s->primary_slot = -1;
     s->tie_slot = tie_slot;
     s->count_slot = -1;
+    s->thread_slot = -1;
 }
 
 /* Runs q. Retries after reopen() when a writer commits meanwhile. */

@@ -38,6 +38,8 @@ FILE_STEMS = ["x", "x-1", "x.1", "x 1", "x_1", "帖子", "帖子-2", "t", "t.t",
 WORDS = ["川普", "拜登", "马斯克", "關稅", "关税", "四川普通话", "和服", "暖和服务",
          "OpenAI", "ＧＰＵ", "显卡", "价格", "婚礼", "王小明", "李华", "上海",
          "北京", "今天", "天气", "不错", "lol", "DeepSeek", "模型", "测试"]
+THREAD_NUMBER_SLOT = 4           # schema.h FSI_SLOT_NUMBERED_FLOOR
+THREAD_COUNT_KEY = b"fs:threads"  # schema.h FSI_META_THREADS
 AUTHORS = ["楼主甲", "kingofLiu", "supernova13", "吃瓜群众A", "老王", "Jenny_W"]
 
 
@@ -210,7 +212,11 @@ def dump(db_path):
         if not post_id:
             sys.exit("%s: document %d has no thread and floor" %
                      (db_path, posting.docid))
-        values = [(v.num, v.value) for v in doc.values()]
+        # Value 4 holds the thread's number in its shard: numbers depend
+        # on the order threads were first indexed, so they are checked
+        # for what they must be (check_thread_numbers), not for equality.
+        values = [(v.num, v.value) for v in doc.values()
+                  if v.num != THREAD_NUMBER_SLOT]
         if post_id in docs:
             sys.exit("%s: two documents with %r" % (db_path, post_id))
         docs[post_id] = (tuple(terms), tuple(values), doc.get_data())
@@ -218,10 +224,11 @@ def dump(db_path):
     for path in shard_paths(db_path):
         shard = xapian.Database(path)
         for k in shard.metadata_keys():
-            if k == b"fs:compacted":
+            if k in (b"fs:compacted", THREAD_COUNT_KEY):
                 # The size after the last compaction: bookkeeping of when
                 # to compact next, not content (a clean build compacts
                 # every time, the incremental database when it has grown).
+                # The thread numbers a shard handed out: its own.
                 continue
             value = shard.get_metadata(k)
             if meta.get(k, value) != value:
@@ -233,7 +240,40 @@ def dump(db_path):
     return docs, meta, stats
 
 
+def check_thread_numbers(step, db_path):
+    """In each shard, every post has its thread's number and its floor in
+    value 4: one number per thread, never two threads with one, below the
+    count of numbers the shard handed out (metadata fs:threads)."""
+    for path in shard_paths(db_path) or [db_path]:
+        shard = xapian.Database(path)
+        handed_out = shard.get_metadata(THREAD_COUNT_KEY)
+        number_of, thread_of = {}, {}
+        for posting in shard.postlist(""):
+            doc = shard.get_document(posting.docid)
+            value = doc.get_value(THREAD_NUMBER_SLOT)
+            thread = doc.get_value(2)
+            where = "step %s: %s: document %d (thread %r)" % (
+                step, path, posting.docid, thread)
+            if len(value) <= 4:
+                sys.exit("%s has no thread number: %r" % (where, value))
+            number = int.from_bytes(value[:4], "big")
+            if value[4:] != doc.get_value(1):
+                sys.exit("%s: floor %r in value 4, %r in value 1" %
+                         (where, value[4:], doc.get_value(1)))
+            if number_of.setdefault(thread, number) != number:
+                sys.exit("%s: numbers %d and %d" %
+                         (where, number_of[thread], number))
+            if thread_of.setdefault(number, thread) != thread:
+                sys.exit("%s: number %d is also thread %r's" %
+                         (where, number, thread_of[number]))
+            if not handed_out.isdigit() or number >= int(handed_out):
+                sys.exit("%s: number %d, but fs:threads is %r" %
+                         (where, number, handed_out))
+
+
 def compare(step, inc_db, clean_db):
+    check_thread_numbers(step, inc_db)
+    check_thread_numbers(step, clean_db)
     inc, clean = dump(inc_db), dump(clean_db)
     if inc == clean:
         return
