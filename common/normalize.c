@@ -63,13 +63,24 @@ int fsi_passes_through(uint32_t c)
     return c < 0x10000 && (fsi_passthrough_bmp[c >> 3] >> (c & 7)) & 1;
 }
 
-/* Whether the character at pos starts a new normalization chunk that
- * the fast path may leave to the next round: ASCII always does. */
+int fsi_bounds_before(uint32_t c)
+{
+    if (fsi_passes_through(c))
+        return 1;
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&err);
+    return U_SUCCESS(err) && unorm2_hasBoundaryBefore(nfkc_cf, (UChar32)c);
+}
+
+/* Whether the character at pos starts a new normalization chunk, so
+ * the fast path may copy what precedes it: ASCII always does; so does
+ * full-width punctuation, which NFKC changes but never joins to what
+ * precedes it (2,4, in 字符串，). */
 static int passes_through_next(const char *text, size_t len, size_t pos)
 {
     if ((unsigned char)text[pos] < 0x80)
         return 1;
-    return fsi_passes_through(fsi_utf8_next(text, len, &pos));
+    return fsi_bounds_before(fsi_utf8_next(text, len, &pos));
 }
 
 typedef struct writer {

@@ -41,6 +41,12 @@ void fsi_normalized_free(fsi_normalized_t *n);
  * Traditional): text made of such characters is its own normal form. */
 int fsi_passes_through(uint32_t c);
 
+/* True when normalization never joins c to what precedes it (a
+ * pass-through character, or one with an NFKC_Casefold boundary before
+ * it, like full-width punctuation): text up to c normalizes the same
+ * whatever c and what follows are. */
+int fsi_bounds_before(uint32_t c);
+
 /* Simplified form of one code point (itself when not Traditional). */
 uint32_t fsi_t2s(uint32_t c);
 

@@ -54,8 +54,21 @@ int fsi_pattern_in_raw(const fsi_pattern_t *pat, const char *text,
          hit = memmem(hit + 1, (size_t)(end - hit - 1), pat->text,
                       pat->len)) {
         size_t after = (size_t)(hit - text) + pat->len;
+        /* A neighbour that normalization changes must not join the
+         * occurrence (a combining mark after it), nor change a word
+         * edge: ① after or before a word is 1 once normalized. */
         if (after < len && (unsigned char)text[after] >= 0x80) {
             size_t pos = after;
+            uint32_t next = fsi_utf8_next(text, len, &pos);
+            if (pat->word_end ? !fsi_passes_through(next)
+                              : !fsi_bounds_before(next))
+                continue;
+        }
+        if (pat->word_start && hit > text &&
+            (unsigned char)hit[-1] >= 0x80) {
+            size_t pos = (size_t)(hit - text) - 1;
+            while (pos > 0 && ((unsigned char)text[pos] & 0xC0) == 0x80)
+                pos--;
             if (!fsi_passes_through(fsi_utf8_next(text, len, &pos)))
                 continue;
         }

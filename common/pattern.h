@@ -36,8 +36,8 @@ size_t fsi_pattern_find(const fsi_pattern_t *pat, const char *hay,
 
 /* True when text as written (not normalized) holds pat in a way
  * normalization cannot have changed: nothing after the occurrence
- * combines with its last character, and its word edges hold on the raw
- * neighbours. Meaningful only for raw_comparable patterns; false says
+ * joins its last character, and its word edges hold on raw neighbours
+ * that normalization leaves as they are. Meaningful only for raw_comparable patterns; false says
  * nothing (normalize and use fsi_pattern_find). */
 int fsi_pattern_in_raw(const fsi_pattern_t *pat, const char *text,
                        size_t len);

@@ -7,6 +7,7 @@
 #include "analyze.h"
 #include "buf.h"
 #include "normalize.h"
+#include "pattern.h"
 #include "schema.h"
 #include "testutil.h"
 #include "utf8.h"
@@ -155,6 +156,50 @@ static void test_normalize_reference(void)
         }
         check_against_reference(text, len);
     }
+}
+
+/* fsi_pattern_in_raw() is a shortcut: when it says the raw text holds
+ * a pattern, the reference normalization of the text must hold it. */
+static void test_raw_patterns(void)
+{
+    PHASE("a pattern found in raw text is in its normalized text");
+    static const char *const patterns[] = {"file", "字符串", "符串", "5",
+                                           "a b", "说话"};
+    static const char *const pieces[] = {
+        "file", "字符串", "字符", "串", "，", "。", "①", "Ｓ", "s", "5",
+        "５", "\xCC\x81", "\xE3\x82\x99", " ", "a b", "A", "說", "说话",
+        "\xEF\xBC\x88", "㍿", "ﬁ", "\xC2\xA0", "b"};
+    unsigned seed = 4242;
+    int found = 0;
+    for (int round = 0; round < 60000; round++) {
+        char text[256];
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 7;
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245 + 12345;
+            const char *p = pieces[(seed >> 16) %
+                                   (sizeof pieces / sizeof pieces[0])];
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        char *ref = reference_normalize(text, len);
+        for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+            fsi_pattern_t pat;
+            CHECK_EQ_INT(fsi_pattern_init(&pat, patterns[k],
+                                          strlen(patterns[k])),
+                         FORUM_OK);
+            if (pat.raw_comparable && fsi_pattern_in_raw(&pat, text, len)) {
+                found++;
+                if (fsi_pattern_find(&pat, ref, strlen(ref), 0) ==
+                    (size_t)-1)
+                    TEST_FAIL("\"%s\" in raw \"%.*s\", not in \"%s\"",
+                              patterns[k], (int)len, text, ref);
+            }
+            free(pat.text);
+        }
+        free(ref);
+    }
+    CHECK(found > 10000);
 }
 
 static fsi_buf_t got = FSI_BUF_INIT;
@@ -361,6 +406,7 @@ int main(void)
 {
     test_normalize();
     test_normalize_reference();
+    test_raw_patterns();
     test_tokenize();
     fsi_buf_free(&got);
     fprintf(stderr, "test_analyze: all passed\n");
