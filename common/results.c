@@ -678,6 +678,8 @@ static int collapse_by_thread(fsi_run_t *run, fsi_xresult_t *x)
     x->hits = threads;
     x->n_hits = run->best.n;
     free(run->best.slots); /* The entries are the hits now. */
+    free(run->best.hashes);
+    numbered_free(&run->best);
     memset(&run->best, 0, sizeof run->best);
     return 0;
 }
@@ -930,41 +932,76 @@ out:
 /* ---- Side searches: which titles and posts have which words -------- */
 
 /* Their matches themselves are not kept: only their keys, in facts.
- * The shim hands each match to the fold (a side search is small, so on
- * one thread), or lists them when it cannot (remote shards). */
-static int title_has_word(void *payload, const char *key, size_t key_len)
+ * The shim hands each match to the fold, on a thread per shard when the
+ * query has a term in enough posts (FSI_SIDE_PARALLEL_POSTINGS; each
+ * shard then fills facts of its own, joined after), or lists them when
+ * it cannot fold (remote shards). */
+static int sink_put(fsi_side_sink_t *sink, const char *key, size_t len)
 {
-    fsi_run_t *run = payload;
-    const char *nul = memchr(key, '\0', key_len);
-    size_t id_len = nul ? (size_t)(nul - key) : key_len;
-    return fsi_facts_put(&run->titles, key, id_len, UINT64_C(1) << run->pass,
-                         0);
-}
-
-static int post_has_leaf(void *payload, const char *key, size_t key_len)
-{
-    fsi_run_t *run = payload;
-    return fsi_facts_put(&run->posts, key, key_len, UINT64_C(1) << run->pass,
-                         FSI_NO_DATE);
+    if (sink->thread_only) {
+        const char *nul = memchr(key, '\0', len);
+        len = nul ? (size_t)(nul - key) : len;
+    }
+    return fsi_facts_put(sink->facts, key, len, sink->mask, sink->date);
 }
 
 static int collect_match(void *payload, fsi_xmatch_t *match)
 {
-    fsi_run_t *run = payload;
     size_t key_len;
     const char *key = fsi_xmatch_key(match, &key_len);
-    return key ? run->side_fold(run, key, key_len) : -1;
+    return key ? sink_put(payload, key, key_len) : -1;
 }
 
 static int collect_listed(void *payload, fsi_xresult_t *x)
 {
     fsi_run_t *run = payload;
-    for (size_t i = 0; i < x->n_hits; i++) {
-        const fsi_xhit_t *h = &x->hits[i];
-        if (run->side_fold(run, h->key, h->key_len))
+    for (size_t i = 0; i < x->n_hits; i++)
+        if (sink_put(&run->side, x->hits[i].key, x->hits[i].key_len))
             return 1;
-    }
     keep_page(x, 0, 0);
+    return 0;
+}
+
+static void free_side_parts(fsi_run_t *run)
+{
+    for (size_t k = 0; k < run->n_side_parts; k++)
+        fsi_facts_free(&run->side_parts[k].own);
+    free(run->side_parts);
+    run->side_parts = NULL;
+    run->n_side_parts = 0;
+}
+
+/* Shard k's sink, made for all n at the first ask of an attempt. */
+static void *side_part(void *payload, unsigned k, unsigned n)
+{
+    fsi_run_t *run = payload;
+    if (run->n_side_parts != n) {
+        free_side_parts(run);
+        run->side_parts = calloc(n, sizeof *run->side_parts);
+        if (run->side_parts == NULL)
+            return NULL;
+        run->n_side_parts = n;
+        for (size_t i = 0; i < n; i++) {
+            run->side_parts[i] = run->side;
+            run->side_parts[i].facts = &run->side_parts[i].own;
+        }
+    }
+    return &run->side_parts[k];
+}
+
+static int side_join(void *payload)
+{
+    fsi_run_t *run = payload;
+    for (size_t k = 0; k < run->n_side_parts; k++) {
+        const fsi_facts_t *own = &run->side_parts[k].own;
+        for (size_t i = 0; i < own->cap; i++) {
+            const fsi_fact_t *f = &own->slots[i];
+            if (f->key && fsi_facts_put(run->side.facts, f->key, f->key_len,
+                                        f->mask, f->date) != 0)
+                return -1;
+        }
+    }
+    free_side_parts(run);
     return 0;
 }
 
@@ -972,16 +1009,17 @@ static void restart_pass(void *payload)
 {
     fsi_run_t *run = payload;
     run->failed = 0;
+    free_side_parts(run);
 }
 
 /* Runs query for run->pass: every match (verified by decider when it
- * is not exact) goes to collect() with its ORDER value as key, and no
- * document is read when it is exact. Nothing is ranked or listed. */
+ * is not exact) goes into facts, keyed by its ORDER value (or its
+ * thread id: thread_only), with date; no document is read when it is
+ * exact. Nothing is ranked or listed. */
 static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
                                   const fsi_xquery_t *query,
-                                  fsi_decider_fn decider,
-                                  int (*collect)(void *, const char *,
-                                                 size_t))
+                                  fsi_decider_fn decider, fsi_facts_t *facts,
+                                  int thread_only, int64_t date)
 {
     fsi_xsearch_t s;
     fsi_xsearch_init(&s, FSI_SLOT_ORDER);
@@ -991,12 +1029,18 @@ static forum_status_t side_search(forum_query_t *q, fsi_run_t *run,
     s.payload = run;
     s.restart = restart_pass;
     s.arrange = collect_listed;
-    run->side_fold = collect;
+    run->side = (fsi_side_sink_t){facts, {NULL, 0, 0},
+                                  UINT64_C(1) << run->pass, date,
+                                  thread_only};
     s.fold = collect_match;
-    s.fold_payload = run;
+    s.fold_payload = &run->side;
+    s.fold_part = side_part;
+    s.fold_join = side_join;
+    s.parallel_postings = FSI_SIDE_PARALLEL_POSTINGS;
     fsi_xresult_t x;
     forum_status_t status = fsi_xdb_search(q->db->x, query, &s, &x);
     fsi_xresult_free(&x);
+    free_side_parts(run);
     if (status == FORUM_OK && run->failed)
         status = FORUM_ENOMEM;
     return status;
@@ -1016,7 +1060,7 @@ static forum_status_t read_titles(forum_query_t *q, fsi_run_t *run)
         status = side_search(q, run, q->title_xqueries[i],
                              q->title_exact[i] ? NULL
                                                : fsi_query_decide_title,
-                             title_has_word);
+                             &run->titles, 1, 0);
     }
     return status;
 }
@@ -1030,7 +1074,7 @@ static forum_status_t read_leaves(forum_query_t *q, fsi_run_t *run)
         run->pass = i;
         status = side_search(q, run, q->leaf_xqueries[i],
                              q->leaf_exact[i] ? NULL : fsi_query_decide_leaf,
-                             post_has_leaf);
+                             &run->posts, 0, FSI_NO_DATE);
     }
     return status;
 }

@@ -139,6 +139,16 @@ typedef struct fsi_numbered {
     char floor[11];
 } fsi_numbered_t;
 
+/* Where a side search puts its matches: facts, each match ORing mask
+ * into its key's (its thread id's when thread_only) and setting date. */
+typedef struct fsi_side_sink {
+    fsi_facts_t *facts;
+    fsi_facts_t own;             /* A shard's facts, side by side. */
+    uint64_t mask;
+    int64_t date;
+    int thread_only;
+} fsi_side_sink_t;
+
 /* One run of a query: the payload of the search's callbacks. */
 typedef struct fsi_run {
     forum_query_t *query;
@@ -151,8 +161,11 @@ typedef struct fsi_run {
     fsi_facts_t posts;           /* Thread scope: ORDER -> leaves, date. */
     int posts_by_decider;        /* posts is the main search's to fill. */
     size_t pass;                 /* The mark or leaf a side search is for. */
-    /* What a side search does with each match (results.c side_search). */
-    int (*side_fold)(void *run, const char *key, size_t key_len);
+    /* Where a side search's matches go (results.c side_search), and
+     * each shard's while they are searched side by side. */
+    fsi_side_sink_t side;
+    fsi_side_sink_t *side_parts;
+    size_t n_side_parts;
     /* Thread scope: the page's leads are hits [0, n_page); the posts
      * shown with lead k are hits [also_at[k], also_at[k + 1]). */
     size_t n_page;

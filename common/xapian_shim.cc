@@ -1703,13 +1703,15 @@ namespace {
  * thread costs tens of microseconds to start, a posting about 0.1. */
 const Xapian::doccount default_parallel_postings = 10000;
 
-/* FORUMSEARCH_PARALLEL_POSTINGS overrides the threshold (tests set 0 to
- * search every sharded query side by side). */
-Xapian::doccount parallel_postings()
+/* The search's threshold, or the default; FORUMSEARCH_PARALLEL_POSTINGS
+ * overrides both (tests set 0 to search every sharded query side by
+ * side). */
+Xapian::doccount parallel_postings(const fsi_xsearch_t *opts)
 {
     const char *env = std::getenv("FORUMSEARCH_PARALLEL_POSTINGS");
     if (env == nullptr || *env == '\0')
-        return default_parallel_postings;
+        return opts->parallel_postings ? opts->parallel_postings
+                                       : default_parallel_postings;
     return static_cast<Xapian::doccount>(std::strtoul(env, nullptr, 10));
 }
 
@@ -1814,7 +1816,7 @@ bool rank_side_by_side(fsi_xdb_t *db, const fsi_xquery_t *q,
         return false;
     idf_table idfs;
     term_idfs(*db->reader, db->reader->get_doccount(), *q->recipe, idfs);
-    if (largest_termfreq(idfs) < parallel_postings())
+    if (largest_termfreq(idfs) < parallel_postings(opts))
         return false;
     /* Version 6 (b = 0) needs no lengths; version 5 the average. */
     double avlen = bm25_b != 0 ? db->reader->get_avlength() : 0;

@@ -216,6 +216,10 @@ typedef struct fsi_xsearch {
     /* >= 0: the slot of a match's thread number in its shard (4 bytes,
      * big endian) and floor, for fsi_xmatch_thread(). */
     int thread_slot;
+    /* Shards are searched side by side (when they can be) for a query
+     * with a term in at least this many posts; 0: the shim's default.
+     * FORUMSEARCH_PARALLEL_POSTINGS overrides both. */
+    unsigned parallel_postings;
     /* Optional with fold: the shim may search n shards side by side,
      * folding shard k's matches with fold_part(payload, k, n) as
      * fold()'s payload (asked for every k before any shard is searched;
