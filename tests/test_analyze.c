@@ -121,6 +121,22 @@ static void check_against_reference(const char *text, size_t len)
     free(ref);
 }
 
+/* 1 to most pieces drawn at random (an LCG from *seed) into text, which
+ * must hold most times the longest piece; returns its length. */
+static size_t random_text(char *text, const char *const *pieces,
+                          size_t n_pieces, int most, unsigned *seed)
+{
+    size_t len = 0;
+    int n = 1 + (int)((*seed = *seed * 1103515245 + 12345) >> 16) % most;
+    for (int i = 0; i < n; i++) {
+        *seed = *seed * 1103515245 + 12345;
+        const char *p = pieces[(*seed >> 16) % n_pieces];
+        memcpy(text + len, p, strlen(p));
+        len += strlen(p);
+    }
+    return len;
+}
+
 static void test_normalize_reference(void)
 {
     PHASE("every BMP character, alone and before a combining mark, "
@@ -145,15 +161,8 @@ static void test_normalize_reference(void)
     unsigned seed = 12345;
     for (int round = 0; round < 20000; round++) {
         char text[256];
-        size_t len = 0;
-        int pieces_n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 8;
-        for (int i = 0; i < pieces_n; i++) {
-            seed = seed * 1103515245 + 12345;
-            const char *p = pieces[(seed >> 16) %
-                                   (sizeof pieces / sizeof pieces[0])];
-            memcpy(text + len, p, strlen(p));
-            len += strlen(p);
-        }
+        size_t len = random_text(text, pieces,
+                                 sizeof pieces / sizeof pieces[0], 8, &seed);
         check_against_reference(text, len);
     }
 }
@@ -173,15 +182,8 @@ static void test_raw_patterns(void)
     int found = 0;
     for (int round = 0; round < 60000; round++) {
         char text[256];
-        size_t len = 0;
-        int n = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 7;
-        for (int i = 0; i < n; i++) {
-            seed = seed * 1103515245 + 12345;
-            const char *p = pieces[(seed >> 16) %
-                                   (sizeof pieces / sizeof pieces[0])];
-            memcpy(text + len, p, strlen(p));
-            len += strlen(p);
-        }
+        size_t len = random_text(text, pieces,
+                                 sizeof pieces / sizeof pieces[0], 7, &seed);
         char *ref = reference_normalize(text, len);
         for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
             fsi_pattern_t pat;
