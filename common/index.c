@@ -357,13 +357,6 @@ static int collect_floor(void *payload, uint32_t docid, const char *value,
     return remember_floor(payload, floor, docid);
 }
 
-static uint32_t thread_number_of(const char *bytes)
-{
-    const unsigned char *b = (const unsigned char *)bytes;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-           (uint32_t)b[2] << 8 | (uint32_t)b[3];
-}
-
 static int collect_numbered_floor(void *payload, uint32_t docid,
                                   const char *value, size_t len)
 {
@@ -372,7 +365,7 @@ static int collect_numbered_floor(void *payload, uint32_t docid,
         run->unnumbered_posts = 1;
         return 0;
     }
-    run->thread_number = thread_number_of(value);
+    run->thread_number = fsi_thread_number_get(value);
     run->thread_numbered = 1;
     int floor = (int)fsi_sortable_unserialise(value + FSI_THREAD_NUMBER_BYTES,
                                               len - FSI_THREAD_NUMBER_BYTES);
@@ -499,9 +492,7 @@ static forum_status_t index_post(run_t *run, const fsi_thread_t *thread,
     add_sortable(run, FSI_SLOT_FLOOR, post->floor);
     if (run->thread_numbered) {
         char numbered[FSI_THREAD_NUMBER_BYTES + 16];
-        for (int i = 0; i < FSI_THREAD_NUMBER_BYTES; i++)
-            numbered[i] = (char)(run->thread_number >>
-                                 (8 * (FSI_THREAD_NUMBER_BYTES - 1 - i)));
+        fsi_thread_number_put(run->thread_number, numbered);
         size_t n = FSI_THREAD_NUMBER_BYTES +
                    fsi_sortable_serialise(post->floor,
                                           numbered + FSI_THREAD_NUMBER_BYTES);

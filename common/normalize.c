@@ -63,24 +63,29 @@ int fsi_passes_through(uint32_t c)
     return c < 0x10000 && (fsi_passthrough_bmp[c >> 3] >> (c & 7)) & 1;
 }
 
+static int bounds_before(const UNormalizer2 *nfkc_cf, uint32_t c)
+{
+    return fsi_passes_through(c) ||
+           unorm2_hasBoundaryBefore(nfkc_cf, (UChar32)c);
+}
+
 int fsi_bounds_before(uint32_t c)
 {
-    if (fsi_passes_through(c))
-        return 1;
     UErrorCode err = U_ZERO_ERROR;
     const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&err);
-    return U_SUCCESS(err) && unorm2_hasBoundaryBefore(nfkc_cf, (UChar32)c);
+    return U_SUCCESS(err) ? bounds_before(nfkc_cf, c) : fsi_passes_through(c);
 }
 
 /* Whether the character at pos starts a new normalization chunk, so
  * the fast path may copy what precedes it: ASCII always does; so does
  * full-width punctuation, which NFKC changes but never joins to what
  * precedes it (2,4, in 字符串，). */
-static int passes_through_next(const char *text, size_t len, size_t pos)
+static int passes_through_next(const UNormalizer2 *nfkc_cf, const char *text,
+                               size_t len, size_t pos)
 {
     if ((unsigned char)text[pos] < 0x80)
         return 1;
-    return fsi_bounds_before(fsi_utf8_next(text, len, &pos));
+    return bounds_before(nfkc_cf, fsi_utf8_next(text, len, &pos));
 }
 
 typedef struct writer {
@@ -244,8 +249,8 @@ forum_status_t fsi_normalize(fsi_normalized_t *out, const char *text,
         uint32_t c = fsi_utf8_next(text, len, &pos);
         /* The common case (CJK, most letters): a character normalization
          * leaves alone, followed by one that cannot combine with it. */
-        if (fsi_passes_through(c) && (pos == len || passes_through_next(
-                                                    text, len, pos))) {
+        if (fsi_passes_through(c) &&
+            (pos == len || passes_through_next(nfkc_cf, text, len, pos))) {
             if (copy_through(&w, text, start, pos) != 0)
                 return FORUM_ENOMEM;
             continue;

@@ -43,6 +43,16 @@ struct forum_results {
     fsi_normalized_t norm;        /* For snippets. */
 };
 
+/* A malloc'd copy of len bytes (one byte for none); NULL when out of
+ * memory. Keys are byte strings, not NUL-terminated. */
+static char *copy_key(const char *key, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (copy != NULL)
+        memcpy(copy, key, len);
+    return copy;
+}
+
 /* ---- Facts: what the deciders saw ---------------------------------- */
 
 static size_t fact_slot(const fsi_facts_t *facts, const char *key,
@@ -80,10 +90,8 @@ int fsi_facts_put(fsi_facts_t *facts, const char *key, size_t len,
         return -1;
     fsi_fact_t *f = &facts->slots[fact_slot(facts, key, len)];
     if (f->key == NULL) {
-        f->key = malloc(len ? len : 1);
-        if (f->key == NULL)
+        if ((f->key = copy_key(key, len)) == NULL)
             return -1;
-        memcpy(f->key, key, len);
         f->key_len = len;
         facts->used++;
     }
@@ -275,6 +283,21 @@ static size_t thread_part(const char *key, size_t len)
     return nul ? (size_t)(nul - key) + 1 : len;
 }
 
+/* A thread met by its number: its best post so far, and its floor for
+ * ties (as in the ORDER value, which is read only for a new best). */
+struct fsi_numbered {
+    uint32_t number;
+    uint32_t docid;
+    double weight;
+    uint64_t others;
+    char *key;
+    uint64_t hash;          /* Its thread's, for joining by key. */
+    uint32_t key_len;
+    unsigned char floor_len;
+    char floor[11];
+};
+typedef struct fsi_numbered fsi_numbered_t;
+
 static void numbered_free(fsi_thread_best_t *t)
 {
     for (size_t i = 0; i < t->cap_numbered; i++)
@@ -423,10 +446,9 @@ static int fold_match(fsi_thread_best_t *t, uint64_t docid, double weight,
         b->collapse_count = others;
     else if (b->collapse_count += others + 1, !beats(&h, b))
         return 0;
-    char *copy = malloc(key_len ? key_len : 1);
+    char *copy = copy_key(key, key_len);
     if (copy == NULL)
         return -1;
-    memcpy(copy, key, key_len);
     free(b->key);
     b->key = copy;
     b->key_len = key_len;
@@ -528,11 +550,9 @@ static int fold_numbered(fsi_thread_best_t *t, fsi_xmatch_t *match,
     }
     size_t key_len;
     const char *key = fsi_xmatch_key(match, &key_len);
-    char *copy = key && key_len < UINT32_MAX ? malloc(key_len ? key_len : 1)
-                                             : NULL;
+    char *copy = key && key_len < UINT32_MAX ? copy_key(key, key_len) : NULL;
     if (copy == NULL)
         return -1;
-    memcpy(copy, key, key_len);
     if (e->key == NULL) {
         t->n_numbered++;
         e->number = number;

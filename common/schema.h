@@ -57,6 +57,8 @@
 #ifndef FORUMSEARCH_SCHEMA_H
 #define FORUMSEARCH_SCHEMA_H
 
+#include <stdint.h>
+
 /* The longest CJK n-gram indexed: 2 (the default), or 3 to measure what
  * trigrams cost and buy (-DFSI_NGRAM_MAX=3; bench/README.md, levers). */
 #ifndef FSI_NGRAM_MAX
@@ -193,8 +195,22 @@ enum {
 #define FSI_META_COMPACTED "fs:compacted"
 /* Thread numbers handed out in the shard (FSI_SLOT_NUMBERED_FLOOR). */
 #define FSI_META_THREADS "fs:threads"
-/* The bytes of a thread number in FSI_SLOT_NUMBERED_FLOOR. */
+/* The bytes of a thread number in FSI_SLOT_NUMBERED_FLOOR: big endian,
+ * read and written by these two. */
 #define FSI_THREAD_NUMBER_BYTES 4
+
+static inline uint32_t fsi_thread_number_get(const char *bytes)
+{
+    const unsigned char *b = (const unsigned char *)bytes;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+           (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+static inline void fsi_thread_number_put(uint32_t number, char *bytes)
+{
+    for (int i = 0; i < FSI_THREAD_NUMBER_BYTES; i++)
+        bytes[i] = (char)(number >> (8 * (FSI_THREAD_NUMBER_BYTES - 1 - i)));
+}
 /* Compaction is due once the files are FSI_COMPACT_GROWTH times their
  * size after the last compaction. Not less: a compacted B-tree has full
  * blocks, so the first small run after a compaction copies and splits

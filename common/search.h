@@ -125,20 +125,6 @@ typedef struct fsi_thread_best {
     size_t n_numbered, cap_numbered;
 } fsi_thread_best_t;
 
-/* A thread met by its number: its best post so far, and its floor for
- * ties (as in the ORDER value, which is read only for a new best). */
-typedef struct fsi_numbered {
-    uint32_t number;
-    uint32_t docid;
-    double weight;
-    uint64_t others;
-    char *key;
-    uint64_t hash;          /* Its thread's, for joining by key. */
-    uint32_t key_len;
-    unsigned char floor_len;
-    char floor[11];
-} fsi_numbered_t;
-
 /* Where a side search puts its matches: facts, each match ORing mask
  * into its key's (its thread id's when thread_only) and setting date. */
 typedef struct fsi_side_sink {

@@ -755,14 +755,11 @@ int fsi_xmatch_thread(fsi_xmatch_t *match, uint32_t *number,
         return -1;
     }
     const std::string &v = match->thread;
-    if (v.size() <= 4)
+    if (v.size() <= FSI_THREAD_NUMBER_BYTES)
         return 0;
-    const unsigned char *b = reinterpret_cast<const unsigned char *>(v.data());
-    *number = static_cast<uint32_t>(b[0]) << 24 |
-              static_cast<uint32_t>(b[1]) << 16 |
-              static_cast<uint32_t>(b[2]) << 8 | b[3];
-    *floor = v.data() + 4;
-    *floor_len = v.size() - 4;
+    *number = fsi_thread_number_get(v.data());
+    *floor = v.data() + FSI_THREAD_NUMBER_BYTES;
+    *floor_len = v.size() - FSI_THREAD_NUMBER_BYTES;
     return 1;
 }
 
