@@ -84,7 +84,7 @@ std::string jsonl(const std::vector<thread_spec> &threads)
             out += std::string(f ? "," : "") + "{\"floor\":" +
                    std::to_string(floor) + ",\"author\":\"楼主" +
                    std::to_string(floor % 3) + "\",\"text\":\"" +
-                   texts[(t.text_seed + f * f) % 7] + "\"}";
+                   texts[(t.text_seed + floor * floor) % 7] + "\"}";
         }
         out += "]}\n";
     }
@@ -107,16 +107,20 @@ void write_tree(const std::string &root, int version)
     for (int n = 0; n < 12; n++)
         a.push_back(thread(n, 0, 1 + n % 5));
     a.push_back(thread(7, 0, 2));
-    b.push_back(thread(5, 3, 3 + version));
+    /* From version 5 b's part of t5 also has floor 2, which a's has
+     * (the same text, so either file may win). */
+    b.push_back(version < 5 ? thread(5, 3, 3 + version) : thread(5, 2, 4));
     for (int n = 12; n < 20 + 4 * version; n++)
         b.push_back(thread(n, 0, 1 + (n * 7) % 6));
-    write_file(root + "/a/all.jsonl", jsonl(a));
-    write_file(root + "/b b/更多.jsonl", jsonl(b));
+    write_file(root + "/论坛 a/x-1.y/all_threads.jsonl", jsonl(a));
+    write_file(root + "/b b/新闻.旧/更多 帖子.jsonl", jsonl(b));
     for (int v = 2; v <= version; v++) {
         c.clear();
         for (int n = 100 * v; n < 100 * v + 5; n++)
             c.push_back(thread(n, 0, 2 + n % 3));
-        write_file(root + "/c/v" + std::to_string(v) + ".jsonl", jsonl(c));
+        write_file(root + "/c_c/深/层-" + std::to_string(v) + "/v" +
+                       std::to_string(v) + ".jsonl",
+                   jsonl(c));
     }
 }
 
@@ -199,6 +203,41 @@ size_t check_numbers(const std::string &db_path,
         }
     }
     return numbered;
+}
+
+/* One document per floor of a thread (value 3, thread and floor). */
+void check_one_post_per_floor(const std::string &db_path)
+{
+    for (const std::string &path : shard_paths(db_path)) {
+        Xapian::Database shard(path);
+        std::set<std::string> seen;
+        for (auto it = shard.postlist_begin(""); it != shard.postlist_end("");
+             ++it)
+            if (!seen.insert(shard.get_document(*it).get_value(3)).second)
+                TEST_FAIL("%s: two posts of %s", path.c_str(),
+                          shard.get_document(*it).get_value(3).c_str());
+    }
+}
+
+/* Sets value 4 of every post of thread to value (damage). */
+void damage_numbers(const std::string &db_path, const std::string &thread,
+                    const std::string &value)
+{
+    size_t damaged = 0;
+    for (const std::string &path : shard_paths(db_path)) {
+        Xapian::WritableDatabase shard(path, Xapian::DB_OPEN);
+        for (auto it = shard.postlist_begin(""); it != shard.postlist_end("");
+             ++it) {
+            Xapian::Document doc = shard.get_document(*it);
+            if (doc.get_value(2) != thread)
+                continue;
+            doc.add_value(number_slot, value);
+            shard.replace_document(*it, doc);
+            damaged++;
+        }
+        shard.commit();
+    }
+    CHECK(damaged > 0);
 }
 
 /* Makes the database one written before thread numbers: no value 4, no
@@ -362,6 +401,22 @@ void run(unsigned shards)
         grew += now - counts[k];
     }
     CHECK(grew > 0);
+
+    PHASE("damaged numbers: too short, or a floor too long, go by ORDER");
+    std::string damaged = at("clean" + tag);
+    damage_numbers(damaged, "b1/t1", "abc");
+    damage_numbers(damaged, "b0/t3", std::string("\0\0\0\7", 4) +
+                                        std::string(12, 'x'));
+    /* t5's first floors (in the unchanged file) too short: the next run
+     * must still find their floors, and replace floor 2. */
+    damage_numbers(damaged, "b2/t5", "ab");
+    clean_index("again" + tag, root, shards);
+    check_same(damaged, at("again" + tag));
+    write_tree(root, 5); /* b changes, and writes t5's floor 2 too */
+    index_tree(damaged, root, shards);
+    check_one_post_per_floor(damaged);
+    clean_index("again" + tag, root, shards);
+    check_same(damaged, at("again" + tag));
 }
 
 } // namespace
